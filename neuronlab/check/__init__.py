@@ -1,0 +1,129 @@
+"""Self-checks for exercises: a ✔ line when an answer is right, a helpful error when not.
+
+A check either prints one short line starting with ✔, or raises
+:class:`CheckFailed` whose message names the failing case, what was expected,
+what came back, and a hint.  nbgrader grades a test cell that calls a check as
+it is: a cell that raises scores 0, a cell that prints scores full marks.
+
+Per-chapter checks live beside this module (``neuronlab.check.ch01`` …) and are
+built from the few primitives here.
+
+>>> from neuronlab.check import expect_equal
+>>> expect_equal(4, 2 + 2, what="2 + 2")
+✔ 2 + 2 is 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CheckFailed", "passed", "expect_equal", "expect_close", "expect_function_table"]
+
+
+class CheckFailed(AssertionError):
+    """An exercise answer is wrong; the message says where, and how to look for the mistake.
+
+    It subclasses ``AssertionError`` so that graders and test runners treat it as a
+    failed test, but it always carries a sentence, never a bare assert.
+    """
+
+    def __init__(self, what: str, case: str | None, expected: Any, got: Any, hint: str | None = None):
+        self.what, self.case, self.expected, self.got, self.hint = what, case, expected, got, hint
+        lines = [f"✘ {what}" + (f", for {case}" if case else "") + ":"]
+        lines.append(f"    expected {expected!r}")
+        lines.append(f"    got      {got!r}")
+        if hint:
+            lines.append(f"  Hint: {hint}")
+        super().__init__("\n".join(lines))
+
+
+def passed(message: str) -> None:
+    """Print the one ✔ line of a check that passed."""
+    print(f"✔ {message}")
+
+
+def _require_callable(function: Any, name: str) -> None:
+    if not callable(function):
+        raise TypeError(f"{name} must be a function, got {type(function).__name__}: {function!r}")
+
+
+def expect_equal(expected: Any, got: Any, *, what: str, case: str | None = None,
+                 hint: str | None = None, quiet: bool = False) -> None:
+    """Check ``got == expected`` (arrays compare element-wise, shapes included).
+
+    Parameters
+    ----------
+    expected, got : any
+        The right answer and the learner's.
+    what : str
+        What is being checked, as the learner would name it ("your NAND network").
+    case : str, optional
+        The input or situation that was tried ("inputs A=1, B=0").
+    hint : str, optional
+        Where to look when it fails.
+    quiet : bool, default False
+        Don't print the ✔ line (when a larger check prints its own).
+    """
+    if not _same(expected, got):
+        raise CheckFailed(what, case, expected, got, hint)
+    if not quiet:
+        passed(f"{what} is {expected!r}.")
+
+
+def _same(expected: Any, got: Any) -> bool:
+    if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
+        return np.shape(expected) == np.shape(got) and bool(np.all(np.asarray(expected) == np.asarray(got)))
+    try:
+        return bool(expected == got)  # 1 == True == np.int64(1): any of them is a fine answer
+    except (TypeError, ValueError):
+        return False
+
+
+def expect_close(expected: float | np.ndarray, got: Any, *, what: str, rtol: float = 1e-6,
+                 atol: float = 1e-9, case: str | None = None, hint: str | None = None) -> None:
+    """Check that ``got`` matches ``expected`` within ``rtol``/``atol`` (shapes must agree)."""
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise CheckFailed(what, case, expected, got, "the answer should be a number or an array of numbers.") from None
+    expected_array = np.asarray(expected, dtype=float)
+    if got_array.shape != expected_array.shape:
+        raise CheckFailed(what, case, f"shape {expected_array.shape}", f"shape {got_array.shape}", hint)
+    if not np.allclose(got_array, expected_array, rtol=rtol, atol=atol):
+        raise CheckFailed(what, case, expected, got, hint)
+    passed(f"{what} matches {np.round(expected_array, 6).tolist()} (rtol={rtol:g}).")
+
+
+def expect_function_table(function: Callable[..., Any], table: Iterable[tuple[Sequence[Any], Any]], *,
+                          what: str, hint: str | None = None, describe: Callable[[Sequence[Any]], str] | None = None,
+                          success: str | None = None) -> None:
+    """Call ``function(*args)`` for each ``(args, expected)`` row and stop at the first mismatch.
+
+    Parameters
+    ----------
+    function : callable
+        The learner's function.
+    table : iterable of (args, expected)
+        Argument tuples and the value each must return.
+    what : str
+        The name of the thing being checked, for the messages.
+    describe : callable, optional
+        Turns an argument tuple into words for the failing case (default: ``args=…``).
+    success : str, optional
+        The ✔ line; by default "<what> is right on all N cases".
+    """
+    _require_callable(function, "function")
+    rows = list(table)
+    for args, expected in rows:
+        case = describe(args) if describe else f"arguments {tuple(args)!r}"
+        try:
+            got = function(*args)
+        except NotImplementedError:
+            raise  # an unfinished exercise: the stub's own error says so best
+        except Exception as error:  # a crash is a failed case, reported like one
+            raise CheckFailed(what, case, expected, f"{type(error).__name__}: {error}", hint) from error
+        expect_equal(expected, got, what=what, case=case, hint=hint, quiet=True)
+    passed(success or f"{what} is right on all {len(rows)} cases.")

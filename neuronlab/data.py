@@ -1,0 +1,202 @@
+"""The course's datasets, through the real loaders, offline where a copy is at hand.
+
+Each loader calls the library function a learner would call
+(``keras.datasets.fashion_mnist.load_data()``,
+``sklearn.datasets.fetch_california_housing()``).  When the course's offline data
+folder is present (``NEURONLAB_DATA``, or ``shared/data`` beside the repository),
+the loaders read it and never touch the network; elsewhere (Binder, Colab) they
+download as usual.  Keras checks the hash of ``mnist.npz`` and of CIFAR-10, so
+those two come from plain ``.npz`` files when reading offline.
+
+In quick mode (``NEURONLAB_QUICK=1``) every loader returns a fixed random subset,
+the same on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from neuronlab import config
+
+__all__ = [
+    "FASHION_MNIST_CLASSES", "CIFAR10_CLASSES", "CALIFORNIA_FEATURES",
+    "DataUnavailableError", "prepare_keras_cache",
+    "load_fashion_mnist", "load_mnist", "load_california_housing", "load_cifar10_subset",
+]
+
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
+                   "dog", "frog", "horse", "ship", "truck")
+CALIFORNIA_FEATURES = ("MedInc", "HouseAge", "AveRooms", "AveBedrms",
+                       "Population", "AveOccup", "Latitude", "Longitude")
+
+# How many examples quick mode keeps (train, test).
+QUICK_SIZES = {
+    "fashion_mnist": (6000, 1000),
+    "mnist": (6000, 1000),
+    "cifar10_subset": (1000, 250),
+    "california_housing": (4000, None),
+}
+
+
+class DataUnavailableError(FileNotFoundError):
+    """A dataset has no offline copy here and could not be downloaded."""
+
+
+def _unavailable(name: str, where: str, error: Exception) -> DataUnavailableError:
+    return DataUnavailableError(
+        f"Could not load {name}: no offline copy was found and the download failed "
+        f"({type(error).__name__}: {error}). Set {config.DATA_ENV} to the course's data folder "
+        f"(the one holding {where}), or run where the internet is reachable."
+    )
+
+
+def _subset(n: int, keep: int) -> np.ndarray:
+    """Indices of a fixed random subset of size ``keep`` out of ``n``, in their original order."""
+    if keep >= n:
+        return np.arange(n)
+    rng = np.random.default_rng(config.SEED)
+    return np.sort(rng.choice(n, size=keep, replace=False))
+
+
+def _quick(name: str, *arrays_per_split):
+    """Subsample each (x, y) split in quick mode; return the splits unchanged otherwise."""
+    sizes = QUICK_SIZES[name]
+    out = []
+    for (x, y), size in zip(arrays_per_split, sizes):
+        keep = len(x) if size is None else config.sample_size(len(x), size)
+        index = _subset(len(x), keep)
+        out.append((x[index], y[index]))
+    return tuple(out)
+
+
+def prepare_keras_cache() -> Path | None:
+    """Give Keras a writable cache folder whose ``datasets`` is the offline data.
+
+    Must run before Keras is imported (``neuronlab.setup`` calls it); Keras reads
+    ``KERAS_HOME`` once.  The folder lives in the temporary directory, so nothing
+    is ever written into the shared data.  Returns it, or None when there is no
+    offline data (or Keras is already imported).
+    """
+    import sys
+
+    data = config.data_dir()
+    if data is None or "keras" in sys.modules:
+        return None
+    home = Path(tempfile.gettempdir()) / f"neuronlab-keras-home-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    home.mkdir(exist_ok=True)
+    link, target = home / "datasets", data / "keras" / "datasets"
+    if link.is_symlink() and Path(os.readlink(link)) != target:
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(target, target_is_directory=True)
+    config.set_keras_home(home)
+    return home
+
+
+def load_fashion_mnist():
+    """Fashion-MNIST (Xiao et al., 2017) through ``keras.datasets.fashion_mnist``.
+
+    Returns
+    -------
+    (X_train, y_train), (X_test, y_test)
+        ``uint8`` images of shape (60000, 28, 28) and (10000, 28, 28), ``uint8``
+        labels 0–9 of shape (60000,) and (10000,); class names in
+        :data:`FASHION_MNIST_CLASSES`.  Quick mode: 6000 and 1000 examples.
+    """
+    prepare_keras_cache()
+    import keras
+
+    try:
+        train, test = keras.datasets.fashion_mnist.load_data()
+    except Exception as error:  # Keras raises a bare Exception on a failed download
+        raise _unavailable("Fashion-MNIST", "keras/datasets/fashion-mnist/", error) from error
+    return _quick("fashion_mnist", train, test)
+
+
+def _npz(name: str) -> Path | None:
+    data = config.data_dir()
+    return None if data is None else data / "npz" / name
+
+
+def load_mnist():
+    """MNIST (LeCun et al., 1998): the offline ``npz/mnist.npz``, else ``keras.datasets.mnist``.
+
+    Keras checks the hash of its own ``mnist.npz``, which the offline copy (same
+    arrays, different bytes) does not match, so offline the file is read with NumPy.
+
+    Returns
+    -------
+    (X_train, y_train), (X_test, y_test)
+        ``uint8`` images (60000, 28, 28) and (10000, 28, 28), labels 0–9.
+        Quick mode: 6000 and 1000 examples.
+    """
+    path = _npz("mnist.npz")
+    if path is not None:
+        with np.load(path) as f:
+            train, test = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    else:
+        import keras
+
+        try:
+            train, test = keras.datasets.mnist.load_data()
+        except Exception as error:
+            raise _unavailable("MNIST", "npz/mnist.npz", error) from error
+    return _quick("mnist", train, test)
+
+
+def load_california_housing():
+    """California housing (Pace & Barry, 1997) through ``sklearn.datasets.fetch_california_housing``.
+
+    Returns
+    -------
+    X : ndarray of shape (20640, 8), float64
+        Features named in :data:`CALIFORNIA_FEATURES`.
+    y : ndarray of shape (20640,), float64
+        Median house value in units of 100,000 USD.
+        Quick mode: a fixed random 4000 rows.
+    """
+    from sklearn.datasets import fetch_california_housing
+
+    data = config.data_dir()
+    home = None if data is None else data / "scikit_learn_data"
+    try:
+        bunch = fetch_california_housing(data_home=home, download_if_missing=home is None)
+    except OSError as error:
+        raise _unavailable("California housing", "scikit_learn_data/cal_housing_py3.pkz", error) from error
+    ((X, y),) = _quick("california_housing", (bunch.data, bunch.target))
+    return X, y
+
+
+def load_cifar10_subset():
+    """A real 4000/1000-image subset of CIFAR-10 (Krizhevsky, 2009).
+
+    Offline it is ``npz/cifar10_subset.npz``; elsewhere the full set is downloaded
+    with ``keras.datasets.cifar10`` and the same subset is taken (the first 4000
+    training and first 1000 test images).
+
+    Returns
+    -------
+    (X_train, y_train), (X_test, y_test)
+        ``uint8`` images (4000, 32, 32, 3) and (1000, 32, 32, 3), ``uint8`` labels
+        of shape (n, 1) as Keras returns them; class names in :data:`CIFAR10_CLASSES`.
+        Quick mode: 1000 and 250 images.
+    """
+    path = _npz("cifar10_subset.npz")
+    if path is not None:
+        with np.load(path) as f:
+            train, test = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    else:
+        import keras
+
+        try:
+            (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+        except Exception as error:
+            raise _unavailable("CIFAR-10", "npz/cifar10_subset.npz", error) from error
+        train, test = (x_train[:4000], y_train[:4000]), (x_test[:1000], y_test[:1000])
+    return _quick("cifar10_subset", train, test)

@@ -1,0 +1,172 @@
+"""One figure style for the whole course, and the drawing helpers the chapters share.
+
+Colours are the Okabe–Ito palette (distinguishable with the common forms of
+colour blindness); figures have a transparent-safe white background so they stay
+readable in a dark theme.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib import patches
+
+__all__ = [
+    "PALETTE", "use_style", "new_axes", "circle", "square", "synapse",
+    "figure_to_png", "draw_biological_neuron",
+]
+
+PALETTE = {
+    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+    "grey": "#6E6E6E",
+}
+"""The Okabe–Ito colours by name (plus a neutral grey)."""
+
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "figure.figsize": (6.0, 3.6),
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.prop_cycle": mpl.cycler(color=[PALETTE[c] for c in
+                                         ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow")]),
+}
+
+
+def use_style() -> None:
+    """Apply the course's figure style to matplotlib (``neuronlab.setup`` calls it)."""
+    mpl.rcParams.update(STYLE)
+
+
+def new_axes(ax=None, *, figsize: tuple[float, float] = (6.0, 3.6)):
+    """Return ``ax`` if given, else the axes of a new figure of ``figsize`` inches.
+
+    The figure is made without pyplot, so a helper that draws never leaves an
+    extra figure behind in a notebook.
+    """
+    if ax is not None:
+        if not isinstance(ax, mpl.axes.Axes):
+            raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+        return ax
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize, layout="constrained")
+    return figure.add_subplot()
+
+
+def circle(centre: tuple[float, float], radius: float, *, color: str) -> patches.Circle:
+    """A filled circle patch (a neuron)."""
+    return patches.Circle(centre, radius, facecolor=color, edgecolor="black", linewidth=1.2, zorder=3)
+
+
+def square(centre: tuple[float, float], side: float, *, color: str) -> patches.Rectangle:
+    """A filled square patch centred on ``centre`` (an always-on input)."""
+    x, y = centre
+    return patches.Rectangle((x - side / 2, y - side / 2), side, side, facecolor=color,
+                             edgecolor="black", linewidth=1.2, zorder=3)
+
+
+def synapse(ax, source: tuple[float, float], target: tuple[float, float], *, radius: float,
+            inhibitory: bool = False, count: int = 1) -> None:
+    """Draw a connection between two circles of ``radius``.
+
+    Excitatory synapses end in an arrow head; inhibitory ones in a small open circle
+    (the usual notation since McCulloch and Pitts).  ``count > 1`` labels the line "×count".
+    """
+    (x0, y0), (x1, y1) = source, target
+    direction = np.array([x1 - x0, y1 - y0], dtype=float)
+    length = float(np.hypot(*direction))
+    if length == 0:
+        raise ValueError("source and target must be different points")
+    unit = direction / length
+    start = np.array([x0, y0]) + unit * radius
+    end = np.array([x1, y1]) - unit * radius
+    colour = PALETTE["vermillion"] if inhibitory else PALETTE["black"]
+    if inhibitory:
+        knob = 0.08
+        ax.plot([start[0], end[0] - unit[0] * knob], [start[1], end[1] - unit[1] * knob],
+                color=colour, lw=1.5, zorder=2)
+        ax.add_patch(patches.Circle(end - unit * knob, knob, facecolor="white", edgecolor=colour, lw=1.5, zorder=4))
+    else:
+        ax.annotate("", xy=end, xytext=start, zorder=2,
+                    arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.5, shrinkA=0, shrinkB=0))
+    if count > 1:
+        middle = (start + end) / 2
+        ax.text(middle[0], middle[1] + 0.08, f"×{count}", ha="center", va="bottom", fontsize=9, color=colour)
+
+
+def figure_to_png(figure, *, dpi: int = 100) -> str:
+    """The figure as a base64-encoded PNG string (the form notebook outputs store)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def draw_biological_neuron(ax=None):
+    """A labelled schematic of a biological neuron: dendrites, cell body, axon, terminals, synapse.
+
+    Drawn from simple shapes (no image is downloaded).  Returns the ``Axes``.
+    """
+    ax = new_axes(ax, figsize=(9.0, 3.4))
+    rng = np.random.default_rng(7)  # fixed branching, same figure every run
+    body = (2.0, 0.0)
+    membrane = PALETTE["sky"]
+
+    # Dendrites: branching lines around the cell body.
+    for angle in np.linspace(100, 260, 6):
+        a = np.radians(angle)
+        tip = np.array(body) + 1.3 * np.array([np.cos(a), np.sin(a)])
+        ax.plot([body[0], tip[0]], [body[1], tip[1]], color=membrane, lw=3, solid_capstyle="round")
+        for turn in (-25, 25):
+            b = a + np.radians(turn + rng.uniform(-8, 8))
+            twig = tip + 0.55 * np.array([np.cos(b), np.sin(b)])
+            ax.plot([tip[0], twig[0]], [tip[1], twig[1]], color=membrane, lw=1.8, solid_capstyle="round")
+
+    ax.add_patch(patches.Circle(body, 0.55, facecolor=membrane, edgecolor="black", lw=1.2, zorder=3))
+    ax.add_patch(patches.Circle((body[0] - 0.05, body[1] + 0.05), 0.2, facecolor=PALETTE["blue"], zorder=4))
+
+    # Axon with its myelin sheath, then the branching terminals.
+    axon_end = 8.0
+    ax.plot([body[0] + 0.55, axon_end], [0, 0], color=membrane, lw=3, zorder=1)
+    for x in np.arange(3.2, axon_end - 0.5, 1.0):
+        ax.add_patch(patches.FancyBboxPatch((x, -0.14), 0.7, 0.28, boxstyle="round,pad=0.02",
+                                            facecolor=PALETTE["yellow"], edgecolor="black", lw=0.8, zorder=2))
+    for dy in (-0.7, -0.25, 0.25, 0.7):
+        ax.plot([axon_end, axon_end + 0.9], [0, dy], color=membrane, lw=2)
+        ax.add_patch(patches.Circle((axon_end + 0.95, dy), 0.09, facecolor=PALETTE["green"], zorder=3))
+
+    # The next neuron's dendrite, across the synaptic gap from the top terminal.
+    ax.plot([axon_end + 1.2, axon_end + 2.0], [0.7, 1.1], color=PALETTE["purple"], lw=3)
+    ax.plot([axon_end + 1.2, axon_end + 2.0], [0.7, 0.4], color=PALETTE["purple"], lw=2)
+
+    labels = [
+        ("dendrites\n(receive signals)", (0.9, 0.9), (-0.6, 1.55)),
+        ("cell body\n(soma, nucleus)", (2.0, -0.4), (1.6, -1.6)),
+        ("axon", (4.5, 0.0), (4.5, 0.9)),
+        ("myelin sheath", (6.5, -0.12), (6.0, -1.2)),
+        ("axon terminals\n(telodendria)", (8.9, -0.7), (8.2, -1.75)),
+        ("synapse → next neuron", (9.1, 0.72), (8.3, 1.6)),
+    ]
+    for text, xy, xytext in labels:
+        ax.annotate(text, xy=xy, xytext=xytext, fontsize=9, ha="center",
+                    arrowprops=dict(arrowstyle="-", color=PALETTE["grey"], lw=0.8))
+    ax.annotate("", xy=(7.4, -0.45), xytext=(3.0, -0.45),
+                arrowprops=dict(arrowstyle="-|>", color=PALETTE["vermillion"], lw=1.5))
+    ax.text(5.2, -0.72, "action potential travels this way", ha="center", fontsize=8, color=PALETTE["vermillion"])
+
+    ax.set_xlim(-1.6, 10.4)
+    ax.set_ylim(-2.0, 2.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
