@@ -16,7 +16,7 @@ from matplotlib import patches
 
 __all__ = [
     "PALETTE", "use_style", "new_axes", "circle", "square", "synapse",
-    "figure_to_png", "draw_biological_neuron",
+    "figure_to_png", "draw_biological_neuron", "timeline",
 ]
 
 PALETTE = {
@@ -50,19 +50,18 @@ def use_style() -> None:
 
 
 def new_axes(ax=None, *, figsize: tuple[float, float] = (6.0, 3.6)):
-    """Return ``ax`` if given, else the axes of a new figure of ``figsize`` inches.
+    """Return ``ax`` if given, else the axes of a new pyplot figure of ``figsize`` inches.
 
-    The figure is made without pyplot, so a helper that draws never leaves an
-    extra figure behind in a notebook.
+    In a notebook the new figure is shown at the end of the cell, like any pyplot figure.
     """
     if ax is not None:
         if not isinstance(ax, mpl.axes.Axes):
             raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
         return ax
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
-    figure = Figure(figsize=figsize, layout="constrained")
-    return figure.add_subplot()
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
 
 
 def circle(centre: tuple[float, float], radius: float, *, color: str) -> patches.Circle:
@@ -152,7 +151,7 @@ def draw_biological_neuron(ax=None):
 
     labels = [
         ("dendrites\n(receive signals)", (0.9, 0.9), (-0.6, 1.55)),
-        ("cell body\n(soma, nucleus)", (2.0, -0.4), (1.6, -1.6)),
+        ("cell body\n(soma, nucleus)", (2.3, -0.45), (3.4, -1.55)),
         ("axon", (4.5, 0.0), (4.5, 0.9)),
         ("myelin sheath", (6.5, -0.12), (6.0, -1.2)),
         ("axon terminals\n(telodendria)", (8.9, -0.7), (8.2, -1.75)),
@@ -168,5 +167,41 @@ def draw_biological_neuron(ax=None):
     ax.set_xlim(-1.6, 10.4)
     ax.set_ylim(-2.0, 2.0)
     ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def timeline(events, ax=None, *, highlight: dict[str, str] | None = None):
+    """Draw dated events along a horizontal time axis.
+
+    Parameters
+    ----------
+    events : sequence of (year, label)
+        Years as numbers; labels are short strings.
+    ax : matplotlib Axes, optional
+    highlight : dict label → colour name in :data:`PALETTE`, optional
+        Events to colour (default: blue).
+
+    Returns the ``Axes``.
+    """
+    events = list(events)
+    if not events:
+        raise ValueError("events must hold at least one (year, label) pair")
+    for event in events:
+        if len(event) != 2 or not isinstance(event[0], (int, float)) or not isinstance(event[1], str):
+            raise TypeError(f"each event must be a (year, label) pair, got {event!r}")
+    highlight = highlight or {}
+    ax = new_axes(ax, figsize=(9.5, 2.8))
+    years = [year for year, _ in events]
+    ax.axhline(0, color=PALETTE["grey"], lw=1.5, zorder=1)
+    for i, (year, label) in enumerate(sorted(events)):
+        colour = PALETTE[highlight.get(label, "blue")]
+        height = (1.0 + 0.55 * (i % 3)) * (1 if i % 2 == 0 else -1)
+        ax.plot([year, year], [0, height], color=colour, lw=1)
+        ax.plot(year, 0, "o", color=colour, zorder=3)
+        ax.text(year, height, f"{year}\n{label}" if height > 0 else f"{label}\n{year}", ha="center",
+                va="bottom" if height > 0 else "top", fontsize=8.5)
+    ax.set_xlim(min(years) - 6, max(years) + 6)
+    ax.set_ylim(-3.0, 3.0)
     ax.axis("off")
     return ax

@@ -106,8 +106,9 @@ def expect_function_table(function: Callable[..., Any], table: Iterable[tuple[Se
     ----------
     function : callable
         The learner's function.
-    table : iterable of (args, expected)
-        Argument tuples and the value each must return.
+    table : iterable of (args, expected) or (args, expected, hint)
+        Argument tuples and the value each must return; a row's own hint, if
+        given, replaces ``hint`` for that row.
     what : str
         The name of the thing being checked, for the messages.
     describe : callable, optional
@@ -117,13 +118,14 @@ def expect_function_table(function: Callable[..., Any], table: Iterable[tuple[Se
     """
     _require_callable(function, "function")
     rows = list(table)
-    for args, expected in rows:
+    for args, expected, *row_hint in rows:
         case = describe(args) if describe else f"arguments {tuple(args)!r}"
+        case_hint = row_hint[0] if row_hint else hint
         try:
             got = function(*args)
         except NotImplementedError:
             raise  # an unfinished exercise: the stub's own error says so best
         except Exception as error:  # a crash is a failed case, reported like one
-            raise CheckFailed(what, case, expected, f"{type(error).__name__}: {error}", hint) from error
-        expect_equal(expected, got, what=what, case=case, hint=hint, quiet=True)
+            raise CheckFailed(what, case, expected, f"{type(error).__name__}: {error}", case_hint) from error
+        expect_equal(expected, got, what=what, case=case, hint=case_hint, quiet=True)
     passed(success or f"{what} is right on all {len(rows)} cases.")

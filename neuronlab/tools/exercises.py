@@ -1,0 +1,134 @@
+"""Generate ``exercises/`` from ``solutions/`` with nbgrader's own preprocessors.
+
+``solutions/<assignment>/<notebook>.ipynb`` is the source, laid out as nbgrader's
+``source`` folder (see ``nbgrader_config.py``): an instructor who runs
+``nbgrader generate_assignment`` gets the same student notebooks.  This command
+runs the same preprocessors without a gradebook database::
+
+    python -m neuronlab.tools.exercises           # write exercises/
+    python -m neuronlab.tools.exercises --check   # exit 1 if exercises/ is out of date
+
+Before generating, each solution notebook is checked: every ``### BEGIN SOLUTION``
+has its ``### END SOLUTION`` in the same cell, and every cell a learner must
+complete (and every test cell) is tagged ``raises-exception``, so that the
+generated notebook, whose stubs raise ``NotImplementedError``, still runs from
+top to bottom.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+
+from neuronlab.tools import stamp
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+class SolutionNotebookError(ValueError):
+    """A solution notebook cannot be turned into an exercise; the message names the cell."""
+
+
+def validate(notebook: nbformat.NotebookNode, name: str) -> None:
+    """Check the solution markers and tags of ``notebook`` (called ``name`` in messages)."""
+    for index, cell in enumerate(notebook.cells):
+        where = f"{name}, cell {index} (id {cell.get('id', '?')})"
+        depth = 0
+        for number, line in enumerate(cell.source.splitlines(), 1):
+            marker = line.strip()
+            if marker == BEGIN:
+                if depth:
+                    raise SolutionNotebookError(f"{where}, line {number}: a second {BEGIN} before {END}")
+                depth = 1
+            elif marker == END:
+                if not depth:
+                    raise SolutionNotebookError(f"{where}, line {number}: {END} without a {BEGIN} before it")
+                depth = 0
+        if depth:
+            raise SolutionNotebookError(f"{where}: {BEGIN} has no {END}; the exercise would lose the rest of the cell")
+        grading = cell.metadata.get("nbgrader", {})
+        has_markers = BEGIN in cell.source
+        if has_markers and not grading.get("solution"):
+            raise SolutionNotebookError(f"{where}: has solution markers but no nbgrader metadata with solution: true")
+        needs_tag = cell.cell_type == "code" and (grading.get("solution") or grading.get("grade"))
+        if needs_tag and "raises-exception" not in cell.metadata.get("tags", []):
+            kind = "solution" if grading.get("solution") else "test"
+            raise SolutionNotebookError(
+                f"{where}: a {kind} cell must be tagged raises-exception (its exercise version raises "
+                "NotImplementedError until the learner fills it in)"
+            )
+
+
+def generate(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version of a solution notebook (a new notebook; the input is unchanged)."""
+    from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput,
+                                        ClearSolutions, ComputeChecksums, LockCells)
+
+    student = nbformat.from_dict(notebook)
+    resources: dict = {}
+    # nbgrader's GenerateAssignment order, less the steps that need its database or a header file.
+    for step in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums,
+                 ClearHiddenTests, ClearMarkScheme, ComputeChecksums, CheckCellMetadata):
+        student, resources = step().preprocess(student, resources)
+    student.metadata.pop(stamp.KEY, None)  # the stamp describes the solution's run, not this notebook
+    return student
+
+
+def solution_notebooks(root: Path = SOLUTIONS) -> list[Path]:
+    return sorted(root.glob("*/*.ipynb"))
+
+
+def target_for(source: Path) -> Path:
+    return EXERCISES / source.relative_to(SOLUTIONS)
+
+
+def render(source: Path) -> str:
+    """The exercise notebook for ``source``, as the text that belongs on disk."""
+    notebook = nbformat.read(source, as_version=4)
+    validate(notebook, str(source.relative_to(ROOT)))
+    return nbformat.writes(generate(notebook)) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m neuronlab.tools.exercises",
+                                     description="Generate exercises/ from solutions/.")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is out of date")
+    args = parser.parse_args(argv)
+    sources = solution_notebooks()
+    expected = {target_for(s): s for s in sources}
+    stale = []
+    try:
+        for target, source in expected.items():
+            text = render(source)
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                stale.append(target)
+                if not args.check:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(text, encoding="utf-8")
+    except SolutionNotebookError as error:
+        print(f"✘ {error}", file=sys.stderr)
+        return 2
+    orphans = [p for p in EXERCISES.glob("*/*.ipynb") if p not in expected]
+    for orphan in orphans:
+        stale.append(orphan)
+        if not args.check:
+            orphan.unlink()
+    for path in stale:
+        verb = "out of date" if args.check else "written"
+        print(f"{path.relative_to(ROOT)}: {verb}" if path.exists() or args.check else
+              f"{path.relative_to(ROOT)}: removed (no solution notebook)")
+    if args.check and stale:
+        print("exercises/ is out of sync with solutions/: run `python -m neuronlab.tools.exercises`", file=sys.stderr)
+        return 1
+    if not stale:
+        print(f"exercises/ is up to date ({len(sources)} notebook(s))")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The shared machinery of the course's explorables: controls → pure state → figure."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import Image, clear_output, display
+
+from neuronlab import plots
+
+
+class Explorable:
+    """Base class of an explorable.
+
+    A subclass defines:
+
+    - ``title`` (str) and ``try_this`` (a sentence on what to try);
+    - ``make_controls()`` → dict of name → ipywidgets control, in display order;
+    - ``state(**values)`` → a pure description of what to show (no drawing);
+    - ``draw(state)`` → a matplotlib ``Figure``.
+
+    In a live notebook the controls redraw the figure on every change.  Displayed,
+    an explorable also carries a PNG of its current state, which is what the
+    built site shows (the executor drops the live view from stored outputs).
+    """
+
+    title: str = ""
+    try_this: str = ""
+
+    def __init__(self) -> None:
+        self.controls: dict[str, widgets.ValueWidget] = self.make_controls()
+        self.output = widgets.Output()
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        header = widgets.HTML(f"<b>{self.title}</b>")
+        self.widget = widgets.VBox([header, widgets.HBox([widgets.VBox(list(self.controls.values())),
+                                                          self.output])])
+        self.refresh()
+
+    # --- to be provided by subclasses
+    def make_controls(self) -> dict[str, widgets.ValueWidget]:
+        raise NotImplementedError
+
+    def state(self, **values: Any) -> Any:
+        raise NotImplementedError
+
+    def draw(self, state: Any):
+        raise NotImplementedError
+
+    # --- shared behaviour
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def current_state(self) -> Any:
+        """The state for the controls' current values."""
+        return self.state(**self.values())
+
+    def set(self, **values: Any) -> Any:
+        """Set controls by name (as a learner would by clicking) and return the new state."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise ValueError(f"unknown control(s) {unknown}; this explorable has {list(self.controls)}")
+        for name, value in values.items():
+            self.controls[name].value = value
+        return self.current_state()
+
+    def png(self) -> str:
+        """A base64 PNG of the current state's figure."""
+        return plots.figure_to_png(self.draw(self.current_state()))
+
+    def refresh(self) -> None:
+        with self.output:
+            clear_output(wait=True)
+            display(Image(data=base64.b64decode(self.png())))
+
+    def _on_change(self, change) -> None:
+        self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["image/png"] = self.png()
+        bundle["text/plain"] = f"{self.title}: run this notebook (locally, in Binder or in Colab) to use it. {self.try_this}"
+        return bundle

@@ -1,0 +1,129 @@
+"""Chapter 01's explorable: the McCulloch–Pitts gate builder."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+
+from neuronlab import mcp, plots
+from neuronlab.widgets.base import Explorable
+
+ROLES = ("not connected", "excitatory", "excitatory ×2", "inhibitory")
+INPUT_NAMES = ("A", "B", "C")
+
+
+@dataclass(frozen=True)
+class GateState:
+    """What the gate builder shows.
+
+    Attributes
+    ----------
+    neuron : MCPNeuron
+        The neuron the controls describe.
+    inputs : tuple of str
+        The connected inputs, i.e. the truth table's columns.
+    rows : list of (bits, output)
+        The truth table, ``2 ** len(inputs)`` rows in binary counting order.
+    name : str
+        The Boolean function it computes, in words.
+    """
+
+    neuron: mcp.MCPNeuron
+    inputs: tuple[str, ...]
+    rows: list
+    name: str
+
+
+def gate_state(A: str = "excitatory", B: str = "excitatory", C: str = "not connected",
+               always_on: int = 0, threshold: int = 2) -> GateState:
+    """The neuron, truth table and name for one setting of the gate builder's controls.
+
+    Parameters
+    ----------
+    A, B, C : one of ``ROLES``
+        How each input connects to the neuron.
+    always_on : int in 0..2
+        Synapses from the always-on input.
+    threshold : int >= 0
+    """
+    roles = {"A": A, "B": B, "C": C}
+    for name, role in roles.items():
+        if role not in ROLES:
+            raise ValueError(f"{name} must be one of {list(ROLES)}, got {role!r}")
+    if isinstance(always_on, bool) or not isinstance(always_on, int) or not 0 <= always_on <= 2:
+        raise ValueError(f"always_on must be 0, 1 or 2, got {always_on!r}")
+    excitatory = [mcp.ALWAYS_ON] * always_on
+    inhibitory = []
+    for name, role in roles.items():
+        if role == "excitatory":
+            excitatory.append(name)
+        elif role == "excitatory ×2":
+            excitatory += [name, name]
+        elif role == "inhibitory":
+            inhibitory.append(name)
+    neuron = mcp.MCPNeuron(threshold, excitatory, inhibitory)  # validates threshold
+    inputs = tuple(n for n in INPUT_NAMES if roles[n] != "not connected")
+    rows = mcp.truth_table(lambda *bits: neuron(dict(zip(inputs, bits))), len(inputs))
+    outputs = [out for _, out in rows]
+    return GateState(neuron, inputs, rows, _describe(inputs, outputs))
+
+
+def _describe(inputs: tuple[str, ...], outputs: list[int]) -> str:
+    if all(outputs):
+        return "always 1"
+    if not any(outputs):
+        return "always 0"
+    if len(inputs) == 1:
+        return inputs[0] if outputs == [0, 1] else f"NOT {inputs[0]}"
+    if len(inputs) == 2:
+        rename = dict(zip("AB", inputs))  # the table's columns may be, say, A and C
+        return re.sub(r"\b[AB]\b", lambda match: rename[match.group()], mcp.name_two_input_function(outputs))
+    if outputs == [0] * 7 + [1]:
+        return "A AND B AND C"
+    if outputs == [0] + [1] * 7:
+        return "A OR B OR C"
+    if outputs == [0, 0, 0, 1, 0, 1, 1, 1]:
+        return "majority of A, B, C"
+    return f"fires on {sum(outputs)} of 8 input patterns"
+
+
+class GateBuilder(Explorable):
+    """Wire up to three inputs to one McCulloch–Pitts neuron and watch its truth table."""
+
+    title = "🎛 Gate builder: one McCulloch–Pitts neuron"
+    try_this = "Try: make OR, then NOT A (hint: the always-on input), then try, and fail, to make XOR."
+
+    def make_controls(self):
+        style = {"description_width": "110px"}
+        layout = widgets.Layout(width="290px")
+        controls = {name: widgets.Dropdown(options=ROLES, value=default, description=f"input {name}",
+                                           style=style, layout=layout)
+                    for name, default in zip(INPUT_NAMES, ("excitatory", "excitatory", "not connected"))}
+        controls["always_on"] = widgets.IntSlider(0, min=0, max=2, description="always-on input",
+                                                  style=style, layout=layout)
+        controls["threshold"] = widgets.IntSlider(2, min=0, max=6, description="threshold θ",
+                                                  style=style, layout=layout)
+        return controls
+
+    def state(self, **values):
+        return gate_state(**values)
+
+    def draw(self, state: GateState):
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(7.6, 3.0), layout="constrained")
+        diagram, table = figure.subplots(1, 2, width_ratios=[1.35, 1])
+        network = mcp.MCPNetwork(state.inputs, {"out": state.neuron})
+        mcp.draw_network(network, diagram)
+        diagram.set_title(f"computes: {state.name}", color=plots.PALETTE["blue"])
+        cells = [[*map(str, bits), str(out)] for bits, out in state.rows]
+        shown = table.table(cellText=cells, colLabels=[*state.inputs, "out"], loc="center", cellLoc="center")
+        shown.scale(1, 1.25)
+        for (row, column), cell in shown.get_celld().items():
+            if row > 0 and column == len(state.inputs) and cells[row - 1][-1] == "1":
+                cell.set_facecolor(plots.PALETTE["yellow"])
+        table.set_title("truth table")
+        table.axis("off")
+        return figure
