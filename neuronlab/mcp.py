@@ -144,6 +144,8 @@ class MCPNetwork:
         for name, neuron in neurons.items():
             if not isinstance(neuron, MCPNeuron):
                 raise TypeError(f"neuron {name!r} must be an MCPNeuron, got {type(neuron).__name__}")
+            if name == ALWAYS_ON:
+                raise ValueError(f"{ALWAYS_ON!r} is the always-on input's name; give neuron {name!r} another one")
             if name in known:
                 raise ValueError(f"the name {name!r} is used twice; every input and neuron needs its own")
             missing = [n for n in neuron.inputs if n not in known]

@@ -1,0 +1,90 @@
+"""Stored notebooks: fresh, clean, starting with the setup cell, and wired into the site."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from neuronlab.tools import execute, exercises, stamp
+from neuronlab.tools.setup_cell import SETUP_CELL, repository_url
+
+ROOT = Path(__file__).resolve().parents[2]
+STORED = execute.course_notebooks()  # chapters and solutions: notebooks whose outputs are stored
+GENERATED = sorted((ROOT / "exercises").glob("*/*.ipynb"))
+ALL = STORED + GENERATED
+NOISE = re.compile(r"Traceback|Warning|WARNING|oneDNN|absl::|cpu_feature_guard|I0000 ")
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def test_the_course_has_notebooks_in_every_folder():
+    assert any(p.parent.name == "chapters" for p in STORED)
+    assert any("solutions" in p.parts for p in STORED)
+    assert GENERATED
+
+
+@pytest.mark.parametrize("path", STORED, ids=_id)
+def test_stored_outputs_are_fresh_and_from_a_full_run(path):
+    result = stamp.freshness(path)
+    assert result.fresh, (f"{_id(path)}: {result.reason}. "
+                          f"Rerun it: python -m neuronlab.tools.execute {_id(path)}")
+
+
+@pytest.mark.parametrize("path", ALL, ids=_id)
+def test_first_code_cell_is_the_setup_cell(path):
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code, f"{_id(path)} has no code cell"
+    assert code[0].source == SETUP_CELL, f"{_id(path)}: the first code cell must be neuronlab.tools.setup_cell.SETUP_CELL"
+
+
+def test_setup_cell_installs_from_the_repository_in_config():
+    assert f"git+{repository_url()}" in SETUP_CELL
+
+
+@pytest.mark.parametrize("path", STORED, ids=_id)
+def test_stored_outputs_hold_no_errors_warnings_or_log_noise(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert "widgets" not in notebook.metadata, "stored widget state is dead weight without a kernel"
+    for index, cell in enumerate(notebook.cells):
+        tags = cell.metadata.get("tags", [])
+        for output in cell.get("outputs", []):
+            where = f"{_id(path)} cell {index}"
+            if output.output_type == "error":
+                assert "raises-exception" in tags, f"{where}: an error in a cell not tagged raises-exception"
+            if output.output_type == "stream":
+                assert output.name == "stdout", f"{where}: output on {output.name}"
+                assert not NOISE.search(output.text), f"{where}: log noise in the output: {output.text[:200]!r}"
+            for mime, data in output.get("data", {}).items():
+                assert mime != execute.WIDGET_VIEW, f"{where}: a live widget view was stored"
+                if mime.startswith("text/"):
+                    text = data if isinstance(data, str) else "".join(data)
+                    assert not NOISE.search(text), f"{where}: log noise in {mime}: {text[:200]!r}"
+
+
+@pytest.mark.parametrize("path", GENERATED, ids=_id)
+def test_exercise_notebooks_have_no_outputs_and_no_solutions(path):
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        assert not cell.get("outputs"), f"{_id(path)}: generated exercises must carry no outputs"
+        assert exercises.BEGIN not in cell.source, f"{_id(path)}: a solution survived generation"
+
+
+def test_every_notebook_is_in_the_table_of_contents():
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    for path in ALL:
+        entry = str(path.relative_to(ROOT).with_suffix(""))
+        assert f"file: {entry}" in toc, f"{entry} is not in _toc.yml, so the site would not show it"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^python3 -m venv .*pytest.*$", readme, flags=re.MULTILINE)
+    assert len(commands) == 1, "README.md must give exactly one test command (a line running pytest)"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[0] in ci.splitlines(), ".ci/run must call the README's test command verbatim"

@@ -1,0 +1,36 @@
+"""Shared set-up for the unit tests of ``neuronlab``.
+
+Figures are drawn off-screen (Agg) and closed after every test; the tests that
+need quick or full mode set ``NEURONLAB_QUICK`` themselves, so the suite behaves
+the same whatever the caller's environment says.
+"""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    """Quick mode on for this test."""
+    monkeypatch.setenv("NEURONLAB_QUICK", "1")
+
+
+@pytest.fixture
+def full(monkeypatch):
+    """Quick mode off for this test."""
+    monkeypatch.setenv("NEURONLAB_QUICK", "0")

@@ -1,0 +1,363 @@
+"""neuronlab.mcp: McCulloch–Pitts neurons, networks, truth tables, drawing."""
+
+import itertools
+
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+
+from neuronlab import mcp
+from neuronlab.check.ch01 import reference_single_neuron_tables
+from neuronlab.mcp import ALWAYS_ON, MCPNetwork, MCPNeuron
+
+PAIRS = [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def table_of(neuron):
+    return tuple(neuron({"A": a, "B": b}) for a, b in PAIRS)
+
+
+def xor_network():
+    return MCPNetwork(["A", "B"], {
+        "A_not_B": MCPNeuron(1, ["A"], ["B"]),
+        "B_not_A": MCPNeuron(1, ["B"], ["A"]),
+        "C": MCPNeuron(1, ["A_not_B", "B_not_A"]),
+    })
+
+
+def half_adder():
+    return MCPNetwork(["A", "B"], {
+        "carry": MCPNeuron(2, ["A", "B"]),
+        "A_not_B": MCPNeuron(1, ["A"], ["B"]),
+        "B_not_A": MCPNeuron(1, ["B"], ["A"]),
+        "sum": MCPNeuron(1, ["A_not_B", "B_not_A"]),
+    }, outputs=["sum", "carry"])
+
+
+# --- MCPNeuron: the firing rule ---------------------------------------------------------------
+
+def test_neuron_fires_when_excitatory_sum_reaches_threshold():
+    and_ = MCPNeuron(threshold=2, excitatory=["A", "B"])
+    or_ = MCPNeuron(threshold=1, excitatory=["A", "B"])
+    assert table_of(and_) == (0, 0, 0, 1)
+    assert table_of(or_) == (0, 1, 1, 1)
+
+
+def test_neuron_threshold_is_at_least_not_more_than():
+    assert MCPNeuron(1, ["A"])({"A": 1}) == 1
+    assert MCPNeuron(2, ["A"])({"A": 1}) == 0
+
+
+def test_repeated_synapse_counts_several_times():
+    neuron = MCPNeuron(2, ["A", "A", "B"])  # A alone reaches θ=2, B alone does not
+    assert table_of(neuron) == (0, 0, 1, 1)
+    assert neuron.inputs == ("A", "B")
+
+
+def test_neuron_with_active_inhibitory_input_never_fires():
+    neuron = MCPNeuron(1, ["A", "A", "A", ALWAYS_ON], ["B"])
+    for a in (0, 1):
+        assert neuron({"A": a, "B": 1}) == 0
+    assert neuron({"A": 1, "B": 0}) == 1
+
+
+def test_always_on_input_is_active_without_being_given():
+    not_a = MCPNeuron(1, [ALWAYS_ON], ["A"])
+    assert [not_a({"A": a}) for a in (0, 1)] == [1, 0]
+    assert not_a.inputs == ("A",)
+    assert MCPNeuron(2, [ALWAYS_ON, ALWAYS_ON])({}) == 1
+
+
+def test_threshold_zero_fires_with_no_active_input_unless_inhibited():
+    neuron = MCPNeuron(0, ["A"], ["B"])
+    assert table_of(neuron) == (1, 0, 1, 0)
+    assert MCPNeuron(0)({}) == 1
+
+
+def test_neuron_accepts_bools_and_numpy_bits_and_ignores_extra_names():
+    neuron = MCPNeuron(2, ["A", "B"])
+    assert neuron({"A": True, "B": np.int64(1), "Z": 7}) == 1
+
+
+def test_neuron_accepts_a_single_string_as_one_name():
+    assert MCPNeuron(1, "AB").excitatory == ("AB",)
+
+
+@pytest.mark.parametrize(("threshold", "error"), [
+    (True, TypeError), (1.0, TypeError), ("1", TypeError), (None, TypeError), (-1, ValueError),
+])
+def test_neuron_rejects_bad_threshold_naming_it(threshold, error):
+    with pytest.raises(error, match="threshold"):
+        MCPNeuron(threshold, ["A"])
+
+
+@pytest.mark.parametrize(("kwargs", "argument"), [
+    ({"excitatory": [1, 2]}, "excitatory"),
+    ({"excitatory": ["A", ""]}, "excitatory"),
+    ({"excitatory": 5}, "excitatory"),
+    ({"inhibitory": [None]}, "inhibitory"),
+    ({"inhibitory": 3.0}, "inhibitory"),
+])
+def test_neuron_rejects_non_string_names_naming_the_argument(kwargs, argument):
+    with pytest.raises(TypeError, match=argument):
+        MCPNeuron(1, **kwargs)
+
+
+def test_always_on_cannot_be_inhibitory():
+    with pytest.raises(ValueError, match="always-on"):
+        MCPNeuron(1, ["A"], [ALWAYS_ON])
+
+
+def test_neuron_missing_activity_raises_naming_the_input():
+    with pytest.raises(ValueError, match="'B'"):
+        MCPNeuron(2, ["A", "B"])({"A": 1})
+
+
+@pytest.mark.parametrize("value", [2, -1, 0.5, 1.0, "1", None])
+def test_neuron_rejects_activity_that_is_not_0_or_1_naming_the_input(value):
+    with pytest.raises(ValueError, match="'A'.*0 or 1"):
+        MCPNeuron(1, ["A"])({"A": value})
+
+
+def test_neuron_rejects_activity_that_is_not_a_mapping():
+    with pytest.raises(TypeError, match="activity"):
+        MCPNeuron(1, ["A"])([1])
+
+
+def test_neuron_is_immutable():
+    neuron = MCPNeuron(1, ["A"])
+    with pytest.raises(AttributeError):
+        neuron.threshold = 2
+
+
+# --- MCPNetwork -------------------------------------------------------------------------------
+
+def test_xor_network_truth_table():
+    network = xor_network()
+    assert [network(A=a, B=b) for a, b in PAIRS] == [0, 1, 1, 0]
+    assert network.outputs == ("C",)
+    assert network.truth_table() == [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
+
+
+def test_half_adder_truth_table_with_two_outputs():
+    network = half_adder()
+    assert network.truth_table() == [
+        ((0, 0), (0, 0)), ((0, 1), (1, 0)), ((1, 0), (1, 0)), ((1, 1), (0, 1)),
+    ]
+    for (a, b), (total, carry) in network.truth_table():
+        assert a + b == total + 2 * carry
+
+
+def test_network_activities_show_every_hidden_neuron():
+    state = xor_network().activities(A=1, B=0)
+    assert state == {"A": 1, "B": 0, "A_not_B": 1, "B_not_A": 0, "C": 1}
+
+
+def test_network_with_always_on_builds_not():
+    network = MCPNetwork(["A"], {"not": MCPNeuron(1, [ALWAYS_ON], ["A"])})
+    assert network.truth_table() == [((0,), 1), ((1,), 0)]
+
+
+def test_network_three_inputs_in_binary_counting_order():
+    network = MCPNetwork(["A", "B", "C"], {"maj": MCPNeuron(2, ["A", "B", "C"])})
+    assert [bits for bits, _ in network.truth_table()] == list(itertools.product((0, 1), repeat=3))
+    assert [out for _, out in network.truth_table()] == [0, 0, 0, 1, 0, 1, 1, 1]
+
+
+def test_network_rejects_unknown_source():
+    with pytest.raises(ValueError, match="'hidden'.*\\['Z'\\]"):
+        MCPNetwork(["A"], {"hidden": MCPNeuron(1, ["Z"])})
+
+
+def test_network_rejects_source_listed_after_the_neuron():
+    with pytest.raises(ValueError, match="'first'"):
+        MCPNetwork(["A"], {"first": MCPNeuron(1, ["second"]), "second": MCPNeuron(1, ["A"])})
+
+
+def test_network_rejects_duplicate_input_names():
+    with pytest.raises(ValueError, match="inputs must be distinct"):
+        MCPNetwork(["A", "A"], {"n": MCPNeuron(1, ["A"])})
+
+
+def test_network_rejects_neuron_named_like_an_input():
+    with pytest.raises(ValueError, match="'A' is used twice"):
+        MCPNetwork(["A", "B"], {"A": MCPNeuron(1, ["B"])})
+
+
+def test_network_rejects_always_on_as_an_input():
+    with pytest.raises(ValueError, match="always-on"):
+        MCPNetwork(["A", ALWAYS_ON], {"n": MCPNeuron(1, ["A"])})
+
+
+def test_network_rejects_neuron_named_like_the_always_on_input():
+    # A later neuron reading "1" would get the always-on input, not this neuron.
+    with pytest.raises(ValueError, match="always-on"):
+        MCPNetwork(["A"], {ALWAYS_ON: MCPNeuron(1, ["A"])})
+
+
+@pytest.mark.parametrize("neurons", [{}, [MCPNeuron(1, ["A"])], None])
+def test_network_rejects_empty_or_non_mapping_neurons(neurons):
+    with pytest.raises(TypeError, match="neurons"):
+        MCPNetwork(["A"], neurons)
+
+
+def test_network_rejects_non_neuron_values_naming_the_neuron():
+    with pytest.raises(TypeError, match="'n'.*MCPNeuron"):
+        MCPNetwork(["A"], {"n": lambda a: a})
+
+
+@pytest.mark.parametrize(("outputs", "error", "pattern"), [
+    (["Z"], ValueError, "output 'Z'"),
+    (["A"], ValueError, "output 'A'"),  # an input is not a neuron
+    (5, TypeError, "outputs"),
+    ([3], TypeError, "outputs"),
+])
+def test_network_rejects_bad_outputs(outputs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        MCPNetwork(["A"], {"n": MCPNeuron(1, ["A"])}, outputs=outputs)
+
+
+@pytest.mark.parametrize("given", [{"A": 1}, {"A": 1, "B": 0, "C": 1}, {"A": 1, "C": 0}])
+def test_network_call_requires_exactly_its_inputs(given):
+    with pytest.raises(ValueError, match="give exactly the inputs"):
+        xor_network()(**given)
+
+
+def test_network_call_rejects_non_bit_input_naming_it():
+    with pytest.raises(ValueError, match="'B'.*0 or 1"):
+        xor_network()(A=1, B=3)
+
+
+def test_network_repr_lists_inputs_neurons_outputs():
+    assert repr(half_adder()) == ("MCPNetwork(inputs=['A', 'B'], neurons=['carry', 'A_not_B', 'B_not_A', 'sum'], "
+                                  "outputs=['sum', 'carry'])")
+
+
+# --- truth_table ------------------------------------------------------------------------------
+
+def test_truth_table_rows_are_in_binary_counting_order():
+    rows = mcp.truth_table(lambda a, b: a and not b, 2)
+    assert [bits for bits, _ in rows] == PAIRS
+    assert [bool(out) for _, out in rows] == [False, False, True, False]
+
+
+def test_truth_table_with_zero_inputs_has_one_row():
+    assert mcp.truth_table(lambda: 1, 0) == [((), 1)]
+
+
+@pytest.mark.parametrize(("n_inputs", "error"), [
+    (-1, ValueError), (11, ValueError), (2.0, TypeError), (True, TypeError), ("2", TypeError),
+])
+def test_truth_table_rejects_bad_n_inputs_naming_it(n_inputs, error):
+    with pytest.raises(error, match="n_inputs"):
+        mcp.truth_table(lambda *bits: 0, n_inputs)
+
+
+def test_truth_table_rejects_non_callable():
+    with pytest.raises(TypeError, match="function must be callable"):
+        mcp.truth_table([0, 1], 1)
+
+
+# --- name_two_input_function ------------------------------------------------------------------
+
+def test_all_sixteen_two_input_functions_have_distinct_names():
+    names = {mcp.name_two_input_function(outputs) for outputs in itertools.product((0, 1), repeat=4)}
+    assert len(names) == 16
+    assert {"A AND B", "A OR B", "XOR", "XNOR", "NAND", "NOR", "NOT A", "always 0", "always 1"} <= names
+
+
+@pytest.mark.parametrize(("outputs", "name"), [
+    ([0, 1, 1, 0], "XOR"), ((0, 0, 1, 1), "A"), ([0, 1, 0, 1], "B"), ([0, 0, 1, 0], "A AND NOT B"),
+    (np.array([1, 1, 1, 0]), "NAND"), ([True, False, False, False], "NOR"),
+])
+def test_name_two_input_function_names_known_tables(outputs, name):
+    assert mcp.name_two_input_function(outputs) == name
+
+
+@pytest.mark.parametrize("outputs", [[0, 1, 1], [0, 1, 1, 0, 1], []])
+def test_name_two_input_function_rejects_wrong_length(outputs):
+    with pytest.raises(ValueError, match="outputs must hold exactly 4 values"):
+        mcp.name_two_input_function(outputs)
+
+
+def test_name_two_input_function_rejects_non_sequence():
+    with pytest.raises(TypeError, match="outputs"):
+        mcp.name_two_input_function(6)
+
+
+def test_name_two_input_function_rejects_values_other_than_0_or_1():
+    with pytest.raises(ValueError, match="0 or 1"):
+        mcp.name_two_input_function([0, 1, 2, 0])
+
+
+# --- draw_network -----------------------------------------------------------------------------
+
+def test_draw_network_returns_axes_with_a_title():
+    ax = mcp.draw_network(half_adder(), title="half adder")
+    assert isinstance(ax, Axes)
+    assert ax.get_title() == "half adder"
+    assert len(ax.patches) >= 6  # two inputs and four neurons
+
+
+def test_draw_network_draws_into_given_axes_with_always_on_and_repeats():
+    import matplotlib.pyplot as plt
+
+    _, given = plt.subplots()
+    network = MCPNetwork(["A", "B"], {"n": MCPNeuron(2, ["A", "A", ALWAYS_ON], ["B"])})
+    assert mcp.draw_network(network, given) is given
+    texts = [t.get_text() for t in given.texts]
+    assert "θ=2" in texts and "×2" in texts and "1" in texts
+
+
+def test_draw_network_rejects_non_network():
+    with pytest.raises(TypeError, match="network must be an MCPNetwork"):
+        mcp.draw_network(MCPNeuron(1, ["A"]))
+
+
+def test_draw_network_rejects_non_axes():
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        mcp.draw_network(xor_network(), ax="left")
+
+
+# --- what one neuron can and cannot do --------------------------------------------------------
+
+def _one_neuron_shape(table):
+    """True if, for each input, the output either never drops when it switches on (excitatory or
+    unconnected) or is 0 whenever it is on (inhibitory: the absolute veto)."""
+    out = dict(zip(PAIRS, table))
+    for position in (0, 1):
+        def flip(bits, value):
+            return tuple(value if i == position else b for i, b in enumerate(bits))
+        off_rows = [bits for bits in PAIRS if bits[position] == 0]
+        non_decreasing = all(out[flip(b, 0)] <= out[flip(b, 1)] for b in off_rows)
+        vetoing = all(out[flip(b, 1)] == 0 for b in off_rows)
+        if not (non_decreasing or vetoing):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("max_synapses", [1, 2, 4])
+def test_every_table_one_neuron_reaches_is_monotone_or_vetoed_in_each_input(max_synapses):
+    reachable = reference_single_neuron_tables(max_synapses)
+    for table, neuron in reachable.items():
+        assert table_of(neuron) == table
+        assert _one_neuron_shape(table), mcp.name_two_input_function(table)
+    # ...and every table of that shape is reached: the shape is exactly what one neuron can do.
+    shaped = {t for t in itertools.product((0, 1), repeat=4) if _one_neuron_shape(t)}
+    assert set(reachable) == shaped
+    names = {mcp.name_two_input_function(t) for t in reachable}
+    assert not names & {"XOR", "XNOR", "NAND"}
+    unreachable = {mcp.name_two_input_function(t) for t in itertools.product((0, 1), repeat=4)} - names
+    assert unreachable == {"XOR", "XNOR", "NAND", "A OR NOT B", "B OR NOT A"}
+
+
+def test_brute_force_over_neurons_never_reaches_xor_xnor_nand():
+    roles = [("exc", k) for k in range(4)] + [("inh", 1)]
+    seen = set()
+    for (ra, ka), (rb, kb), k_on, theta in itertools.product(roles, roles, range(4), range(12)):
+        excitatory = ["A"] * (ka if ra == "exc" else 0) + ["B"] * (kb if rb == "exc" else 0) + [ALWAYS_ON] * k_on
+        inhibitory = [n for n, r in (("A", ra), ("B", rb)) if r == "inh"]
+        seen.add(table_of(MCPNeuron(theta, excitatory, inhibitory)))
+    assert seen == set(reference_single_neuron_tables(3))
+    for impossible in [(0, 1, 1, 0), (1, 0, 0, 1), (1, 1, 1, 0)]:
+        assert impossible not in seen
