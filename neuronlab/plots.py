@@ -55,7 +55,9 @@ def new_axes(ax=None, *, figsize: tuple[float, float] = (6.0, 3.6)):
     In a notebook the new figure is shown at the end of the cell, like any pyplot figure.
     """
     if ax is not None:
-        if not isinstance(ax, mpl.axes.Axes):
+        from matplotlib.axes import Axes  # ``import matplotlib`` alone does not load matplotlib.axes
+
+        if not isinstance(ax, Axes):
             raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
         return ax
     import matplotlib.pyplot as plt
@@ -188,9 +190,13 @@ def timeline(events, ax=None, *, highlight: dict[str, str] | None = None):
     if not events:
         raise ValueError("events must hold at least one (year, label) pair")
     for event in events:
-        if len(event) != 2 or not isinstance(event[0], (int, float)) or not isinstance(event[1], str):
+        if (not isinstance(event, (tuple, list)) or len(event) != 2 or not isinstance(event[0], (int, float))
+                or not isinstance(event[1], str)):
             raise TypeError(f"each event must be a (year, label) pair, got {event!r}")
     highlight = highlight or {}
+    unknown = sorted(str(colour) for colour in highlight.values() if colour not in PALETTE)
+    if unknown:
+        raise ValueError(f"highlight colours must be names in PALETTE {sorted(PALETTE)}, got {unknown}")
     ax = new_axes(ax, figsize=(9.5, 2.8))
     years = [year for year, _ in events]
     ax.axhline(0, color=PALETTE["grey"], lw=1.5, zorder=1)

@@ -18,12 +18,18 @@ _GATES = {
 }
 
 _GATE_HINTS = {
+    "AND": "AND fires only when both inputs are 1: one neuron with an excitatory synapse from each input "
+           "and a threshold as high as both together.",
+    "OR": "OR fires when at least one input is 1: one neuron with an excitatory synapse from each input "
+          "and threshold 1.",
     "NAND": "NAND is NOT(A AND B): it is 0 only when both inputs are 1. Try an AND neuron feeding a NOT "
             "(a neuron driven by the always-on input and inhibited by the AND).",
     "NOR": "NOR is 1 only when both inputs are 0: one neuron driven by the always-on input and "
            "inhibited by both A and B is enough.",
     "XOR": "XOR = (A AND NOT B) OR (B AND NOT A): two neurons with one inhibitory input each, "
            "then an OR neuron on top.",
+    "XNOR": "XNOR is NOT XOR: it is 1 when both inputs agree. Build the two neurons of XOR, then a neuron "
+            "driven by the always-on input and inhibited by both.",
 }
 
 
@@ -111,7 +117,7 @@ def single_neuron_search(reachable, max_synapses: int) -> None:
                           "some neurons were never tried: loop over every role of A and of B (including "
                           "inhibitory), every count of always-on synapses and every threshold from 0 up.")
     if extra:
-        names = sorted(mcp.name_two_input_function(t) for t in extra if len(t) == 4)
+        names = sorted(mcp.name_two_input_function(t) for t in extra if len(t) == 4 and set(t) <= {0, 1})
         raise CheckFailed("your exhaustive search", f"max_synapses={max_synapses}", f"{len(expected)} tables",
                           "also " + (", ".join(names) or str(sorted(extra))),
                           "one MCP neuron cannot compute these: check how inhibition is applied (it vetoes "

@@ -18,16 +18,36 @@ top to bottom.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from neuronlab.tools import stamp
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+NOTE_BEGIN, NOTE_END = "<!-- solutions-only -->", "<!-- /solutions-only -->"
+
+
+class ExerciseVersion(NbGraderPreprocessor):  # enabled by default, as nbgrader's own steps
+    """nbgrader preprocessor: turn the solution notebook's own words into the exercise's.
+
+    The title's first word "Solutions" becomes "Exercises", and markdown between
+    ``<!-- solutions-only -->`` and ``<!-- /solutions-only -->`` (a note that
+    only makes sense beside the answers) is dropped.  ``nbgrader_config.py`` adds it
+    to ``nbgrader generate_assignment`` as well, so both give the same notebook.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown":
+            cell.source = re.sub(r"^# Solutions\b", "# Exercises", cell.source)
+            cell.source = re.sub(rf"\n?{re.escape(NOTE_BEGIN)}.*?{re.escape(NOTE_END)}\n?", "\n", cell.source,
+                                 flags=re.DOTALL).strip("\n")
+        return cell, resources
 
 
 class SolutionNotebookError(ValueError):
@@ -38,9 +58,10 @@ def validate(notebook: nbformat.NotebookNode, name: str) -> None:
     """Check the solution markers and tags of ``notebook`` (called ``name`` in messages)."""
     for index, cell in enumerate(notebook.cells):
         where = f"{name}, cell {index} (id {cell.get('id', '?')})"
-        depth = 0
+        depth, has_markers = 0, False
         for number, line in enumerate(cell.source.splitlines(), 1):
             marker = line.strip()
+            has_markers = has_markers or marker in (BEGIN, END)
             if marker == BEGIN:
                 if depth:
                     raise SolutionNotebookError(f"{where}, line {number}: a second {BEGIN} before {END}")
@@ -52,7 +73,6 @@ def validate(notebook: nbformat.NotebookNode, name: str) -> None:
         if depth:
             raise SolutionNotebookError(f"{where}: {BEGIN} has no {END}; the exercise would lose the rest of the cell")
         grading = cell.metadata.get("nbgrader", {})
-        has_markers = BEGIN in cell.source
         if has_markers and not grading.get("solution"):
             raise SolutionNotebookError(f"{where}: has solution markers but no nbgrader metadata with solution: true")
         needs_tag = cell.cell_type == "code" and (grading.get("solution") or grading.get("grade"))
@@ -71,8 +91,9 @@ def generate(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
     student = nbformat.from_dict(notebook)
     resources: dict = {}
-    # nbgrader's GenerateAssignment order, less the steps that need its database or a header file.
-    for step in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums,
+    # nbgrader's GenerateAssignment order (see nbgrader_config.py), less the steps that need its
+    # database or a header file.
+    for step in (ExerciseVersion, LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums,
                  ClearHiddenTests, ClearMarkScheme, ComputeChecksums, CheckCellMetadata):
         student, resources = step().preprocess(student, resources)
     student.metadata.pop(stamp.KEY, None)  # the stamp describes the solution's run, not this notebook

@@ -104,3 +104,22 @@ def test_generated_stubs_raise_not_implemented_error_where_tagged(tmp_path):
             else:
                 assert names in ([], ["NotImplementedError"]), f"{where}: unexpected error {names}"
         assert tests, f"{path.name} has no test cells"
+
+
+def test_nbgrader_generate_assignment_gives_the_same_student_notebooks(tmp_path):
+    """An instructor's own `nbgrader generate_assignment` on solutions/ yields exercises/ as committed."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    nbgrader = Path(sys.executable).with_name("nbgrader")
+    for source in exercises.solution_notebooks():
+        assignment = source.parent.name
+        subprocess.run([str(nbgrader), "generate_assignment", assignment, "--no-db"], cwd=tmp_path,
+                       check=True, capture_output=True)
+        theirs = nbformat.read(tmp_path / "exercises" / assignment / source.name, as_version=4)
+        ours = nbformat.read(exercises.target_for(source), as_version=4)
+        theirs.metadata.pop("neuronlab", None)  # the one difference: ours drops the solution's run stamp
+        assert theirs.cells == ours.cells and theirs.metadata == ours.metadata

@@ -1,0 +1,245 @@
+"""neuronlab.widgets: the explorable base class and chapter 01's gate builder."""
+
+import base64
+import time
+
+import ipywidgets as widgets
+import pytest
+
+from neuronlab.mcp import ALWAYS_ON
+from neuronlab.widgets import Explorable, base
+from neuronlab.widgets.logic_gates import ROLES, GateBuilder, GateState, gate_state
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture(autouse=True)
+def shown(monkeypatch):
+    """Record what the live view displays: without a kernel the Output widget cannot capture it."""
+    images = []
+    monkeypatch.setattr(base, "display", lambda image: images.append(base64.b64encode(image.data).decode("ascii")))
+    return images
+
+
+@pytest.fixture
+def builder():
+    return GateBuilder()
+
+
+def shown_png(shown):
+    """The PNG the live view shows now (the last one displayed)."""
+    return shown[-1] if shown else None
+
+
+# --- gate_state: the pure state ---------------------------------------------------------------
+
+def test_gate_state_default_is_and():
+    state = gate_state()
+    assert isinstance(state, GateState)
+    assert state.name == "A AND B"
+    assert state.inputs == ("A", "B")
+    assert state.rows == [((0, 0), 0), ((0, 1), 0), ((1, 0), 0), ((1, 1), 1)]
+
+
+@pytest.mark.parametrize(("controls", "name"), [
+    ({"threshold": 1}, "A OR B"),
+    ({"threshold": 0}, "always 1"),
+    ({"threshold": 3}, "always 0"),
+    ({"A": "inhibitory", "B": "not connected", "always_on": 1, "threshold": 1}, "NOT A"),
+    ({"A": "not connected", "B": "inhibitory", "always_on": 1, "threshold": 1}, "NOT B"),
+    ({"A": "inhibitory", "B": "inhibitory", "always_on": 1, "threshold": 1}, "NOR"),
+    ({"B": "inhibitory", "threshold": 1}, "A AND NOT B"),
+    ({"A": "inhibitory", "threshold": 1}, "B AND NOT A"),
+    ({"A": "excitatory ×2", "threshold": 2}, "A"),
+    ({"B": "not connected", "threshold": 1}, "A"),
+    ({"A": "not connected", "B": "not connected", "always_on": 2, "threshold": 2}, "always 1"),
+    ({"A": "not connected", "B": "not connected", "threshold": 0}, "always 1"),
+])
+def test_gate_state_names_the_function(controls, name):
+    assert gate_state(**controls).name == name
+
+
+def test_gate_state_with_inputs_a_and_c_names_use_c():
+    state = gate_state(A="excitatory", B="not connected", C="excitatory", threshold=1)
+    assert state.inputs == ("A", "C")
+    assert state.name == "A OR C"
+    assert gate_state(A="excitatory", B="not connected", C="inhibitory", threshold=1).name == "A AND NOT C"
+    assert gate_state(A="inhibitory", B="not connected", C="excitatory", threshold=1).name == "C AND NOT A"
+    assert gate_state(A="not connected", B="excitatory", C="excitatory", threshold=2).name == "B AND C"
+
+
+def test_gate_state_three_inputs_and_majority_or():
+    three = {"A": "excitatory", "B": "excitatory", "C": "excitatory"}
+    assert gate_state(**three, threshold=3).name == "A AND B AND C"
+    majority = gate_state(**three, threshold=2)
+    assert majority.name == "majority of A, B, C"
+    assert [out for _, out in majority.rows] == [0, 0, 0, 1, 0, 1, 1, 1]
+    assert len(majority.rows) == 8
+    assert gate_state(**three, threshold=1).name == "A OR B OR C"
+    assert gate_state(A="excitatory ×2", B="excitatory", C="excitatory", threshold=3).name == \
+        "fires on 3 of 8 input patterns"
+
+
+def test_gate_state_builds_the_neuron_the_controls_describe():
+    neuron = gate_state(A="excitatory ×2", B="inhibitory", C="excitatory", always_on=2, threshold=4).neuron
+    assert sorted(neuron.excitatory) == sorted([ALWAYS_ON, ALWAYS_ON, "A", "A", "C"])
+    assert neuron.inhibitory == ("B",)
+    assert neuron.threshold == 4
+
+
+@pytest.mark.parametrize("argument", ["A", "B", "C"])
+def test_gate_state_rejects_unknown_role_naming_the_input(argument):
+    with pytest.raises(ValueError, match=f"^{argument} must be one of"):
+        gate_state(**{argument: "excitatory x3"})
+
+
+@pytest.mark.parametrize("always_on", [3, -1, 1.0, True, "1"])
+def test_gate_state_rejects_bad_always_on(always_on):
+    with pytest.raises(ValueError, match="always_on must be 0, 1 or 2"):
+        gate_state(always_on=always_on)
+
+
+@pytest.mark.parametrize(("threshold", "error"), [(-1, ValueError), (1.5, TypeError), (None, TypeError)])
+def test_gate_state_rejects_bad_threshold(threshold, error):
+    with pytest.raises(error, match="threshold"):
+        gate_state(threshold=threshold)
+
+
+# --- GateBuilder: driving every control -------------------------------------------------------
+
+def test_builder_has_one_control_per_state_argument(builder):
+    assert list(builder.controls) == ["A", "B", "C", "always_on", "threshold"]
+    assert builder.values() == {"A": "excitatory", "B": "excitatory", "C": "not connected",
+                                "always_on": 0, "threshold": 2}
+    assert tuple(builder.controls["A"].options) == ROLES
+    assert builder.current_state().name == "A AND B"
+    assert isinstance(builder.widget, widgets.VBox)
+
+
+def test_builder_threshold_control_makes_or(builder):
+    builder.controls["threshold"].value = 1
+    assert builder.current_state().name == "A OR B"
+
+
+def test_builder_a_b_always_on_threshold_controls_make_not_a(builder):
+    builder.controls["A"].value = "inhibitory"
+    builder.controls["B"].value = "not connected"
+    builder.controls["always_on"].value = 1
+    builder.controls["threshold"].value = 1
+    state = builder.current_state()
+    assert state.name == "NOT A"
+    assert state.rows == [((0,), 1), ((1,), 0)]
+
+
+def test_builder_c_control_adds_a_column(builder):
+    builder.controls["B"].value = "not connected"
+    builder.controls["C"].value = "excitatory"
+    builder.controls["threshold"].value = 1
+    assert builder.current_state().inputs == ("A", "C")
+    assert builder.current_state().name == "A OR C"
+
+
+def test_builder_set_three_inputs(builder):
+    state = builder.set(C="excitatory", threshold=3)
+    assert state.name == "A AND B AND C"
+    assert builder.set(threshold=2).name == "majority of A, B, C"
+
+
+def test_builder_set_returns_the_state_and_moves_the_controls(builder):
+    state = builder.set(A="excitatory ×2", B="inhibitory", threshold=2)
+    assert state.name == "A AND NOT B"
+    assert builder.controls["A"].value == "excitatory ×2"
+    assert builder.controls["threshold"].value == 2
+
+
+def test_builder_set_unknown_control_raises_value_error_naming_it(builder):
+    with pytest.raises(ValueError, match="unknown control.*'theta'"):
+        builder.set(theta=1)
+    assert builder.values()["threshold"] == 2  # nothing changed
+
+
+def test_builder_sliders_refuse_values_out_of_range(builder):
+    builder.controls["always_on"].value = 5  # ipywidgets clamps to the slider's range
+    assert builder.controls["always_on"].value == 2
+    with pytest.raises(Exception):
+        builder.controls["A"].value = "sometimes"
+
+
+@pytest.mark.parametrize(("controls", "name"), [
+    ({"A": "not connected", "B": "not connected", "threshold": 0}, "always 1"),
+    ({"A": "not connected", "B": "not connected", "always_on": 2, "threshold": 3}, "always 0"),
+    ({"A": "excitatory ×2", "B": "excitatory ×2", "C": "excitatory ×2", "always_on": 2, "threshold": 6},
+     "majority of A, B, C"),
+])
+def test_builder_draws_edge_settings(builder, controls, name):
+    assert builder.set(**controls).name == name
+    assert base64.b64decode(builder.png())[:4] == b"\x89PNG"
+
+
+def test_control_change_redraws_in_well_under_a_second(builder, shown):
+    before = shown_png(shown)
+    assert before is not None
+    for name, value in [("threshold", 1), ("A", "inhibitory"), ("C", "excitatory"), ("always_on", 1)]:
+        start = time.perf_counter()
+        builder.controls[name].value = value
+        elapsed = time.perf_counter() - start
+        assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
+        after = shown_png(shown)
+        assert after is not None and after != before, f"{name} did not redraw"
+        before = after
+
+
+def test_redraw_shows_the_current_state(builder, shown):
+    builder.set(threshold=1)
+    figure = builder.draw(builder.current_state())
+    titles = [ax.get_title() for ax in figure.axes]
+    assert "computes: A OR B" in titles
+    assert shown_png(shown) == builder.png()
+
+
+def test_mimebundle_holds_widget_view_png_and_a_run_me_text(builder):
+    builder.set(threshold=1)
+    bundle = builder._repr_mimebundle_()
+    assert WIDGET_VIEW in bundle
+    assert bundle[WIDGET_VIEW]["model_id"] == builder.widget.model_id
+    assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"
+    assert bundle["image/png"] == builder.png()
+    text = bundle["text/plain"]
+    assert "run this notebook" in text and "Binder" in text and "Colab" in text
+    assert builder.title in text and builder.try_this in text
+
+
+# --- Explorable: the base class ---------------------------------------------------------------
+
+class Counter(Explorable):
+    title = "counter"
+    try_this = "Try: count."
+
+    def make_controls(self):
+        return {"n": widgets.IntSlider(1, min=0, max=5)}
+
+    def state(self, n):
+        return {"n": n, "double": 2 * n}
+
+    def draw(self, state):
+        from matplotlib.figure import Figure
+
+        figure = Figure()
+        figure.add_subplot().bar(["n"], [state["n"]])
+        return figure
+
+
+def test_explorable_subclass_redraws_on_every_control_change(shown):
+    counter = Counter()
+    assert counter.current_state() == {"n": 1, "double": 2}
+    assert len(shown) == 1  # drawn once when built
+    counter.controls["n"].value = 4
+    assert counter.current_state() == {"n": 4, "double": 8}
+    assert len(shown) == 2 and shown[1] != shown[0]
+    assert counter.set(n=4) == {"n": 4, "double": 8}
+    assert len(shown) == 2  # no change, no redraw
+
+
+def test_explorable_base_methods_must_be_provided():
+    with pytest.raises(NotImplementedError):
+        Explorable()
