@@ -56,6 +56,15 @@ def mode() -> str:
     return "quick" if quick_mode() else "full"
 
 
+def _full_or_quick(full: int, quick: int) -> int:
+    for name, value in (("full", full), ("quick", quick)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    return min(full, quick) if quick_mode() else full
+
+
 def epochs(full: int, quick: int = 2) -> int:
     """Number of training epochs: ``full`` normally, at most ``quick`` in quick mode.
 
@@ -66,22 +75,12 @@ def epochs(full: int, quick: int = 2) -> int:
     quick : int >= 1, default 2
         Upper bound on the epochs under the tests' quick mode.
     """
-    for name, value in (("full", full), ("quick", quick)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-    return min(full, quick) if quick_mode() else full
+    return _full_or_quick(full, quick)
 
 
 def sample_size(full: int, quick: int) -> int:
     """How many examples a data helper keeps: all ``full`` normally, ``quick`` in quick mode."""
-    for name, value in (("full", full), ("quick", quick)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-    return min(full, quick) if quick_mode() else full
+    return _full_or_quick(full, quick)
 
 
 def _candidate_roots() -> list[Path]:

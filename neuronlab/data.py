@@ -119,9 +119,19 @@ def load_fashion_mnist():
     return _quick("fashion_mnist", train, test)
 
 
-def _npz(name: str) -> Path | None:
+def _npz_or_keras(npz_name: str, keras_dataset: str, title: str):
+    """Train and test splits from the offline ``npz/<npz_name>`` if there is one, else from
+    ``keras.datasets.<keras_dataset>.load_data()`` (which downloads)."""
     data = config.data_dir()
-    return None if data is None else data / "npz" / name
+    if data is not None:
+        with np.load(data / "npz" / npz_name) as f:
+            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    import keras
+
+    try:
+        return getattr(keras.datasets, keras_dataset).load_data()
+    except Exception as error:  # Keras raises a bare Exception on a failed download
+        raise _unavailable(title, f"npz/{npz_name}", error) from error
 
 
 def load_mnist():
@@ -136,17 +146,7 @@ def load_mnist():
         ``uint8`` images (60000, 28, 28) and (10000, 28, 28), labels 0–9.
         Quick mode: 6000 and 1000 examples.
     """
-    path = _npz("mnist.npz")
-    if path is not None:
-        with np.load(path) as f:
-            train, test = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-    else:
-        import keras
-
-        try:
-            train, test = keras.datasets.mnist.load_data()
-        except Exception as error:
-            raise _unavailable("MNIST", "npz/mnist.npz", error) from error
+    train, test = _npz_or_keras("mnist.npz", "mnist", "MNIST")
     return _quick("mnist", train, test)
 
 
@@ -187,16 +187,7 @@ def load_cifar10_subset():
         of shape (n, 1) as Keras returns them; class names in :data:`CIFAR10_CLASSES`.
         Quick mode: 1000 and 250 images.
     """
-    path = _npz("cifar10_subset.npz")
-    if path is not None:
-        with np.load(path) as f:
-            train, test = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-    else:
-        import keras
-
-        try:
-            (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
-        except Exception as error:
-            raise _unavailable("CIFAR-10", "npz/cifar10_subset.npz", error) from error
-        train, test = (x_train[:4000], y_train[:4000]), (x_test[:1000], y_test[:1000])
+    (x_train, y_train), (x_test, y_test) = _npz_or_keras("cifar10_subset.npz", "cifar10", "CIFAR-10")
+    # The offline file is already the subset; the downloaded full set is cut the same way.
+    train, test = (x_train[:4000], y_train[:4000]), (x_test[:1000], y_test[:1000])
     return _quick("cifar10_subset", train, test)
