@@ -65,29 +65,24 @@ def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
-    env_quick = "1" if quick else "0"
-    previous = os.environ.get(config.QUICK_ENV)
-    os.environ[config.QUICK_ENV] = env_quick  # the kernel inherits it
+    # The kernel inherits this process's environment: make it a learner's, in the mode asked for
+    # (a MPLBACKEND such as Agg would keep figures out of the outputs).
+    kernel_env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    kernel_env[config.QUICK_ENV] = "1" if quick else "0"
+    client = NotebookClient(notebook, kernel_name="python3", timeout=timeout,
+                            resources={"metadata": {"path": str(path.parent)}}, record_timing=False)
+    current: dict[str, int] = {}
+    client.on_cell_execute = lambda cell, cell_index: current.update(index=cell_index)
+    start = time.perf_counter()
     try:
-        client = NotebookClient(notebook, kernel_name="python3", timeout=timeout,
-                                resources={"metadata": {"path": str(path.parent)}}, record_timing=False)
-        current: dict[str, int] = {}
-        client.on_cell_execute = lambda cell, cell_index: current.update(index=cell_index)
-        start = time.perf_counter()
-        try:
-            # The kernel process's own stderr carries only its start-up chatter (a warning about
-            # TCP transport); what cells write is captured by ipykernel and stored as outputs.
-            client.execute(stderr=subprocess.DEVNULL)
-        except Exception as error:  # nbclient's errors, timeouts and a dead kernel alike
-            ename = getattr(error, "ename", type(error).__name__)
-            evalue = getattr(error, "evalue", None) or (str(error).strip().splitlines() or [""])[-1]
-            raise NotebookFailed(path, current.get("index"), f"{ename}: {evalue}") from error
-        seconds = time.perf_counter() - start
-    finally:
-        if previous is None:
-            os.environ.pop(config.QUICK_ENV, None)
-        else:
-            os.environ[config.QUICK_ENV] = previous
+        # The kernel process's own stderr carries only its start-up chatter (a warning about
+        # TCP transport); what cells write is captured by ipykernel and stored as outputs.
+        client.execute(stderr=subprocess.DEVNULL, env=kernel_env)
+    except Exception as error:  # nbclient's errors, timeouts and a dead kernel alike
+        ename = getattr(error, "ename", type(error).__name__)
+        evalue = getattr(error, "evalue", None) or (str(error).strip().splitlines() or [""])[-1]
+        raise NotebookFailed(path, current.get("index"), f"{ename}: {evalue}") from error
+    seconds = time.perf_counter() - start
     clean(notebook)
     stamp.stamp(notebook, seconds=seconds, mode="quick" if quick else "full")
     nbformat.validate(notebook)

@@ -9,4 +9,3 @@ import os
 
 def pytest_configure(config):
     os.environ.setdefault("NEURONLAB_QUICK", "1")
-    os.environ.setdefault("MPLBACKEND", "Agg")

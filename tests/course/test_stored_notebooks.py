@@ -88,3 +88,16 @@ def test_ci_runs_the_readme_test_command():
     assert len(commands) == 1, "README.md must give exactly one test command (a line running pytest)"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[0] in ci.splitlines(), ".ci/run must call the README's test command verbatim"
+
+
+def test_instructors_page_counts_match_the_solution_notebooks():
+    page = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    for source in exercises.solution_notebooks():
+        cells = [cell.metadata.get("nbgrader", {}) for cell in nbformat.read(source, as_version=4).cells]
+        tests = sum(1 for g in cells if g.get("grade") and not g.get("solution"))
+        written = sum(1 for g in cells if g.get("grade") and g.get("solution"))
+        points = sum(g.get("points", 0) for g in cells if g.get("grade"))
+        row = next((line for line in page.splitlines() if source.parent.name in line), "")
+        assert f"{tests} autograded tests, {written} written answer" in row and f"| {points} |" in row, (
+            f"book/instructors.md's row for {source.parent.name} should say {tests} autograded tests, "
+            f"{written} written answer(s), {points} points")

@@ -100,3 +100,15 @@ def test_report_prints_a_row_per_notebook_and_the_total(tmp_path):
 def test_stamp_rejects_an_unknown_mode():
     with pytest.raises(ValueError, match="mode"):
         stamp.stamp(nbformat.v4.new_notebook(), seconds=1.0, mode="fast")
+
+
+def test_setup_cell_keeps_tensorflow_start_up_notices_out_of_a_kernel(tmp_path):
+    """ipykernel forwards the process's own stderr into outputs: the setup cell must silence TF's notices."""
+    from neuronlab.tools.setup_cell import SETUP_CELL
+
+    path = _notebook(tmp_path / "tf.ipynb", SETUP_CELL, "import keras\nprint(keras.ops.sum(keras.ops.ones(3)))")
+    execute.execute(path, quick=True)
+    notebook = nbformat.read(path, as_version=4)
+    streams = [o for cell in notebook.cells for o in cell.outputs if o.output_type == "stream"]
+    assert [o.name for o in streams] == ["stdout", "stdout"], [o.get("text") for o in streams]
+    assert "3.0" in streams[-1].text
