@@ -35,8 +35,10 @@ class Explorable:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         header = widgets.HTML(f"<b>{self.title}</b>")
-        self.widget = widgets.VBox([header, widgets.HBox([widgets.VBox(list(self.controls.values())),
-                                                          self.output])])
+        # The controls keep their width; the figure takes what is left (and scrolls if it must).
+        panel = widgets.VBox(list(self.controls.values()), layout=widgets.Layout(flex="0 0 auto"))
+        self.widget = widgets.VBox([header, widgets.HBox([panel, self.output],
+                                                         layout=widgets.Layout(overflow="auto"))])
         self.refresh()
 
     # --- to be provided by subclasses
