@@ -20,7 +20,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckFailed", "passed", "expect_equal", "expect_close", "expect_function_table"]
+__all__ = ["CheckFailed", "Verbatim", "passed", "expect_equal", "expect_close", "expect_function_table"]
+
+
+class Verbatim(str):
+    """A description to show as it is in a check's message (other values are shown with ``repr``)."""
+
+
+def _show(value: Any) -> str:
+    return str(value) if isinstance(value, Verbatim) else repr(value)
 
 
 class CheckFailed(AssertionError):
@@ -33,8 +41,8 @@ class CheckFailed(AssertionError):
     def __init__(self, what: str, case: str | None, expected: Any, got: Any, hint: str | None = None):
         self.what, self.case, self.expected, self.got, self.hint = what, case, expected, got, hint
         lines = [f"✘ {what}" + (f", for {case}" if case else "") + ":"]
-        lines.append(f"    expected {expected!r}")
-        lines.append(f"    got      {got!r}")
+        lines.append(f"    expected {_show(expected)}")
+        lines.append(f"    got      {_show(got)}")
         if hint:
             lines.append(f"  Hint: {hint}")
         super().__init__("\n".join(lines))
@@ -127,5 +135,7 @@ def expect_function_table(function: Callable[..., Any], table: Iterable[tuple[Se
             raise  # an unfinished exercise: the stub's own error says so best
         except Exception as error:  # a crash is a failed case, reported like one
             raise CheckFailed(what, case, expected, f"{type(error).__name__}: {error}", case_hint) from error
+        if got is None and expected is not None:
+            case_hint = "it returned None: did you forget a `return` statement?"
         expect_equal(expected, got, what=what, case=case, hint=case_hint, quiet=True)
     passed(success or f"{what} is right on all {len(rows)} cases.")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 
+import numpy as np
+
 from neuronlab import mcp
-from neuronlab.check import CheckFailed, _require_callable, expect_function_table, passed
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, passed
+
+PATTERNS = ((0, 0), (0, 1), (1, 0), (1, 1))
+"""The rows of a two-input truth table, in the order every table in these exercises uses."""
 
 _GATES = {
     "AND": lambda a, b: a & b,
@@ -17,80 +21,105 @@ _GATES = {
     "XNOR": lambda a, b: 1 - (a ^ b),
 }
 
+# Hints point the way without handing over the network.
 _GATE_HINTS = {
-    "AND": "AND fires only when both inputs are 1: one neuron with an excitatory synapse from each input "
-           "and a threshold as high as both together.",
-    "OR": "OR fires when at least one input is 1: one neuron with an excitatory synapse from each input "
-          "and threshold 1.",
-    "NAND": "NAND is NOT(A AND B): it is 0 only when both inputs are 1. Try an AND neuron feeding a NOT "
-            "(a neuron driven by the always-on input and inhibited by the AND).",
-    "NOR": "NOR is 1 only when both inputs are 0: one neuron driven by the always-on input and "
-           "inhibited by both A and B is enough.",
-    "XOR": "XOR = (A AND NOT B) OR (B AND NOT A): two neurons with one inhibitory input each, "
-           "then an OR neuron on top.",
-    "XNOR": "XNOR is NOT XOR: it is 1 when both inputs agree. Build the two neurons of XOR, then a neuron "
-            "driven by the always-on input and inhibited by both.",
+    "AND": "AND needs both inputs: how high must the threshold be?",
+    "OR": "OR needs either input: how low can the threshold be?",
+    "NAND": "NAND is NOT (A AND B). Compute A AND B in one neuron, then invert it with a second neuron "
+            "(what is always active, and what could veto it?).",
+    "NOR": "NOR is 1 only when no input is active. Which input is always active, and what can veto it?",
+    "XOR": "Build XOR as (A OR B) AND NOT (A AND B): what must the output neuron listen to, and what must "
+           "veto it?",
+    "XNOR": "XNOR is 1 when both inputs agree: NOT XOR.",
 }
+
+# Every truth table one McCulloch–Pitts neuron with inputs A, B (and the always-on input) can
+# produce, for any number of synapses >= 1: the exercise's answer set, kept as data so that
+# the checking code does not spell out the search.
+_ONE_NEURON_TABLES = frozenset({
+    (0, 0, 0, 0), (1, 1, 1, 1), (0, 0, 0, 1), (0, 1, 1, 1), (1, 0, 0, 0), (0, 0, 1, 1),
+    (0, 1, 0, 1), (1, 1, 0, 0), (1, 0, 1, 0), (0, 0, 1, 0), (0, 1, 0, 0),
+})
+
+
+def _table(*rows):
+    return np.array(rows, dtype=int).reshape(len(rows), -1)
+
+
+def _no_columns(n):
+    return np.zeros((n, 0), dtype=int)
 
 
 def mcp_neuron(function: Callable) -> None:
-    """Check ``function(excitatory, inhibitory, threshold) -> 0 or 1``.
+    """Check ``function(excitatory, inhibitory, threshold)`` on batches of input patterns.
 
-    ``excitatory`` and ``inhibitory`` are sequences of 0/1 activities, one per synapse.
+    ``excitatory`` has shape (n_patterns, n_excitatory) and ``inhibitory`` shape
+    (n_patterns, n_inhibitory), either possibly with no columns; the answer must be
+    an array of n_patterns 0/1 outputs.
     """
     _require_callable(function, "mcp_neuron")
     veto = "any active inhibitory input silences the neuron, however many excitatory inputs are active."
     at_least = "the neuron fires when the number of active excitatory inputs is *at least* θ (>=, not >)."
     cases = [
-        (([1, 1], [], 2), 1, at_least),
-        (([1, 0], [], 2), 0, "one active input out of two does not reach θ=2."),
-        (([1, 1, 1], [0], 3), 1, at_least),
-        (([1, 1], [1], 1), 0, veto),
-        (([1, 1, 1], [0, 1], 2), 0, veto),
-        (([0, 0], [0], 1), 0, "nothing is active, so nothing reaches θ=1."),
-        (([], [], 0), 1, "with θ=0 the neuron fires even with no input at all (the sum 0 is >= 0)."),
-        (([0], [0], 0), 1, "with θ=0 and no active inhibitory input, the neuron fires."),
-        (([1], [], 1), 1, at_least),
-        (((1, 0, 1), (0, 0), 2), 1, "inputs may come as tuples too: sum them, don't compare the containers."),
+        (_table((0, 0), (0, 1), (1, 0), (1, 1)), _no_columns(4), 2, [0, 0, 0, 1], at_least),
+        (_table((1, 1), (1, 0), (0, 0)), _no_columns(3), 1, [1, 1, 0], at_least),
+        (_table((1, 1), (1, 1)), _table(1, 0), 1, [0, 1], veto),
+        (_table((1, 1, 1), (1, 1, 0)), _table((0, 1), (0, 0)), 2, [0, 1], veto),
+        (_no_columns(2), _no_columns(2), 0, [1, 1],
+         "with θ=0 the neuron fires even with no input at all (a sum over no columns is 0, and 0 >= 0)."),
+        (_table(0, 1), _table(0, 0), 0, [1, 1], "with θ=0 and no active inhibitory input, the neuron fires."),
+        (_table((1, 0, 1)), _table((0, 0)), 2, [1], at_least),
     ]
-    expect_function_table(function, cases, what="mcp_neuron",
-                          describe=lambda a: f"excitatory={list(a[0])}, inhibitory={list(a[1])}, threshold={a[2]}",
-                          success=f"mcp_neuron is right on all {len(cases)} cases, including inhibition and θ=0.")
+    for excitatory, inhibitory, threshold, expected, hint in cases:
+        case = (f"excitatory={excitatory.tolist()}, inhibitory={inhibitory.tolist()}, threshold={threshold}")
+        try:
+            result = function(excitatory.copy(), inhibitory.copy(), threshold)
+        except NotImplementedError:
+            raise
+        except Exception as error:
+            raise CheckFailed("mcp_neuron", case, expected, Verbatim(f"{type(error).__name__}: {error}"),
+                              "use NumPy reductions over axis=1 (one row per input pattern).") from error
+        if result is None:
+            raise CheckFailed("mcp_neuron", case, expected, None, "it returned None: did you forget `return`?")
+        got = np.asarray(result)
+        if got.shape != (len(expected),):
+            raise CheckFailed("mcp_neuron", case, Verbatim(f"an array of shape ({len(expected)},)"),
+                              Verbatim(f"shape {got.shape}"),
+                              "return one output per input pattern: reduce each row with axis=1.")
+        if not np.array_equal(got.astype(int), expected) or not np.isin(got, (0, 1)).all():
+            raise CheckFailed("mcp_neuron", case, expected, got.tolist(), hint)
+    passed(f"mcp_neuron is right on all {len(cases)} batches, including inhibition and θ=0.")
 
 
-def gate(function: Callable[[int, int], int], name: str) -> None:
-    """Check a two-input network ``function(a, b)`` against the gate ``name`` (AND, OR, NAND, NOR, XOR, XNOR)."""
+def network(net: mcp.MCPNetwork, name: str) -> None:
+    """Check that ``net`` is an ``MCPNetwork`` with inputs A, B whose one output computes gate ``name``."""
     if name not in _GATES:
         raise ValueError(f"name must be one of {sorted(_GATES)}, got {name!r}")
-    _require_callable(function, name.lower())
-    rows = [((a, b), _GATES[name](a, b)) for a, b in itertools.product((0, 1), repeat=2)]
-    expect_function_table(function, rows, what=f"your {name} network", hint=_GATE_HINTS.get(name),
-                          describe=lambda ab: f"A={ab[0]}, B={ab[1]}",
-                          success=f"your {name} network matches the truth table on all 4 input rows.")
+    what = f"your {name} network"
+    if not isinstance(net, mcp.MCPNetwork):
+        raise CheckFailed(what, None, Verbatim("an MCPNetwork"), Verbatim(type(net).__name__),
+                          "build it from neurons: MCPNetwork(['A', 'B'], {'name': MCPNeuron(...), ...}).")
+    if tuple(net.inputs) != ("A", "B") or len(net.outputs) != 1:
+        raise CheckFailed(what, None, Verbatim("inputs ['A', 'B'] and one output neuron"),
+                          Verbatim(f"inputs {list(net.inputs)}, outputs {list(net.outputs)}"),
+                          "list the inputs as ['A', 'B']; the last neuron you list is the output.")
+    for a, b in PATTERNS:
+        expected, got = _GATES[name](a, b), net(A=a, B=b)
+        if got != expected:
+            raise CheckFailed(what, f"A={a}, B={b}", expected, got, _GATE_HINTS[name])
+    passed(f"{what} matches the truth table on all 4 input rows.")
 
 
-def reference_single_neuron_tables(max_synapses: int) -> dict[tuple[int, ...], mcp.MCPNeuron]:
-    """Every truth table one MCP neuron with inputs A, B reaches, with one neuron that does.
-
-    The search space: A and B each have 0..``max_synapses`` excitatory synapses or one
-    inhibitory synapse; the always-on input has 0..``max_synapses`` synapses; the
-    threshold runs from 0 to one more than the largest possible excitatory sum.
-    """
-    if isinstance(max_synapses, bool) or not isinstance(max_synapses, int):
-        raise TypeError(f"max_synapses must be an int, got {type(max_synapses).__name__}")
-    if not 1 <= max_synapses <= 4:
-        raise ValueError(f"max_synapses must be between 1 and 4, got {max_synapses}")
-    roles = [("excitatory", k) for k in range(max_synapses + 1)] + [("inhibitory", 1)]
-    found: dict[tuple[int, ...], mcp.MCPNeuron] = {}
-    for (role_a, k_a), (role_b, k_b), k_on in itertools.product(roles, roles, range(max_synapses + 1)):
-        excitatory = ["A"] * (k_a if role_a == "excitatory" else 0) + ["B"] * (k_b if role_b == "excitatory" else 0)
-        excitatory += [mcp.ALWAYS_ON] * k_on
-        inhibitory = [n for n, r in (("A", role_a), ("B", role_b)) if r == "inhibitory"]
-        for threshold in range(3 * max_synapses + 2):
-            neuron = mcp.MCPNeuron(threshold, excitatory, inhibitory)
-            table = tuple(neuron({"A": a, "B": b}) for a, b in itertools.product((0, 1), repeat=2))
-            found.setdefault(table, neuron)
-    return found
+def xor_network(net: mcp.MCPNetwork) -> None:
+    """Check an XOR network built as (A OR B) AND NOT (A AND B): its output neuron is vetoed by a neuron."""
+    network(net, "XOR")
+    output = net.neurons[net.outputs[0]]
+    if not any(source in net.neurons for source in output.inhibitory):
+        raise CheckFailed("your XOR network's output neuron", None,
+                          Verbatim("an inhibitory synapse from another neuron (the A AND B neuron)"),
+                          Verbatim(f"inhibitory inputs {list(output.inhibitory)}"),
+                          "this exercise asks for a different construction from the chapter's: "
+                          "(A OR B) AND NOT (A AND B).")
 
 
 def single_neuron_search(reachable, max_synapses: int) -> None:
@@ -100,27 +129,40 @@ def single_neuron_search(reachable, max_synapses: int) -> None:
     ----------
     reachable : collection of 4-tuples
         Outputs on (A, B) = (0,0), (0,1), (1,0), (1,1) for every neuron the search tried.
-    max_synapses : int
+    max_synapses : int >= 1
         The bound the search used.
     """
+    if isinstance(max_synapses, bool) or not isinstance(max_synapses, int):
+        raise TypeError(f"max_synapses must be an int, got {type(max_synapses).__name__}")
+    if max_synapses < 1:
+        raise ValueError(f"max_synapses must be >= 1, got {max_synapses}")
+    what = "your exhaustive search"
+    case = f"max_synapses={max_synapses}"
+    if reachable is None:
+        raise CheckFailed(what, case, Verbatim("a set of 4-tuples"), None,
+                          "it returned None: did you forget `return`?")
     try:
         got = {tuple(int(v) for v in table) for table in reachable}
     except (TypeError, ValueError):
-        raise TypeError("reachable must be a collection of 4-tuples of 0/1 outputs, "
-                        f"e.g. {{(0, 0, 0, 1), ...}}; got {type(reachable).__name__}") from None
-    expected = set(reference_single_neuron_tables(max_synapses))
-    missing, extra = expected - got, got - expected
-    if missing:
-        names = sorted(mcp.name_two_input_function(t) for t in missing)
-        raise CheckFailed("your exhaustive search", f"max_synapses={max_synapses}", "to reach " + ", ".join(names),
-                          f"{len(got)} tables, without those",
-                          "some neurons were never tried: loop over every role of A and of B (including "
-                          "inhibitory), every count of always-on synapses and every threshold from 0 up.")
-    if extra:
-        names = sorted(mcp.name_two_input_function(t) for t in extra if len(t) == 4 and set(t) <= {0, 1})
-        raise CheckFailed("your exhaustive search", f"max_synapses={max_synapses}", f"{len(expected)} tables",
-                          "also " + (", ".join(names) or str(sorted(extra))),
-                          "one MCP neuron cannot compute these: check how inhibition is applied (it vetoes "
-                          "firing) and that each table lists outputs for (0,0), (0,1), (1,0), (1,1) in that order.")
-    passed(f"your search reaches exactly the {len(expected)} truth tables one neuron can compute, "
+        raise CheckFailed(what, case, Verbatim("a set of 4-tuples of 0/1 outputs, e.g. {(0, 0, 0, 1), ...}"),
+                          Verbatim(type(reachable).__name__), "collect each neuron's truth table as a tuple.") from None
+    bad = sorted(t for t in got if len(t) != 4 or not set(t) <= {0, 1})
+    if bad:
+        raise CheckFailed(what, case, Verbatim("tables of four 0/1 outputs"), Verbatim(f"also {bad[:3]}"),
+                          "each table lists one output per input pattern (0,0), (0,1), (1,0), (1,1).")
+    missing, extra = _ONE_NEURON_TABLES - got, got - _ONE_NEURON_TABLES
+    if missing or extra:
+        reordered = {(t[0], t[2], t[1], t[3]) for t in got}
+        if reordered == _ONE_NEURON_TABLES and got != _ONE_NEURON_TABLES:
+            hint = "list each table's outputs in the order (A, B) = (0,0), (0,1), (1,0), (1,1)."
+        elif extra:
+            hint = ("one neuron cannot compute the extra ones: check that an active inhibitory input vetoes "
+                    "the neuron, and that each synapse counts once.")
+        else:
+            hint = ("some neurons were never tried: loop over every role of A and of B (inhibitory too), every "
+                    "count of always-on synapses and every threshold from 0 up.")
+        names = lambda tables: ", ".join(sorted(mcp.name_two_input_function(t) for t in tables)) or "none"  # noqa: E731
+        raise CheckFailed(what, case, Verbatim(f"{len(_ONE_NEURON_TABLES)} tables"),
+                          Verbatim(f"{len(got)} tables; missing: {names(missing)}; not possible: {names(extra)}"), hint)
+    passed(f"your search reaches exactly the {len(_ONE_NEURON_TABLES)} truth tables one neuron can compute, "
            "and XOR is not among them.")

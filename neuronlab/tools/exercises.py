@@ -9,10 +9,9 @@ runs the same preprocessors without a gradebook database::
     python -m neuronlab.tools.exercises --check   # exit 1 if exercises/ is out of date
 
 Before generating, each solution notebook is checked: every ``### BEGIN SOLUTION``
-has its ``### END SOLUTION`` in the same cell, and every cell a learner must
-complete (and every test cell) is tagged ``raises-exception``, so that the
-generated notebook, whose stubs raise ``NotImplementedError``, still runs from
-top to bottom.
+has its ``### END SOLUTION`` in the same cell, and markers sit only in cells that
+nbgrader knows as solution cells.  See :class:`ExerciseVersion` for the course's
+one step on top of nbgrader's.
 """
 
 from __future__ import annotations
@@ -30,23 +29,41 @@ from neuronlab.tools import stamp
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-NOTE_BEGIN, NOTE_END = "<!-- solutions-only -->", "<!-- /solutions-only -->"
+SOLUTIONS_ONLY = ("<!-- solutions-only -->", "<!-- /solutions-only -->")
+EXERCISES_ONLY = ("<!-- exercises-only", "-->")
 
 
 class ExerciseVersion(NbGraderPreprocessor):  # enabled by default, as nbgrader's own steps
     """nbgrader preprocessor: turn the solution notebook's own words into the exercise's.
 
-    The title's first word "Solutions" becomes "Exercises", and markdown between
-    ``<!-- solutions-only -->`` and ``<!-- /solutions-only -->`` (a note that
-    only makes sense beside the answers) is dropped.  ``nbgrader_config.py`` adds it
-    to ``nbgrader generate_assignment`` as well, so both give the same notebook.
+    - The title's first word "Solutions" becomes "Exercises".
+    - Markdown between ``<!-- solutions-only -->`` and ``<!-- /solutions-only -->`` is dropped.
+    - Markdown hidden in an ``<!-- exercises-only … -->`` comment is revealed (the solutions
+      page does not show it).
+    - Every code cell from the first answer cell on is tagged ``raises-exception``: in the
+      exercise, anything that uses an unwritten answer raises ``NotImplementedError``.  The
+      solution notebook itself runs strictly, so a wrong solution fails its checks.
+
+    ``nbgrader_config.py`` adds this step to ``nbgrader generate_assignment`` too, so both
+    commands give the same notebook.
     """
+
+    def preprocess(self, nb, resources):
+        self._answers_started = False
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown":
-            cell.source = re.sub(r"^# Solutions\b", "# Exercises", cell.source)
-            cell.source = re.sub(rf"\n?{re.escape(NOTE_BEGIN)}.*?{re.escape(NOTE_END)}\n?", "\n", cell.source,
-                                 flags=re.DOTALL).strip("\n")
+            source = re.sub(r"^# Solutions\b", "# Exercises", cell.source)
+            source = re.sub(rf"\n?{re.escape(SOLUTIONS_ONLY[0])}.*?{re.escape(SOLUTIONS_ONLY[1])}\n?", "\n",
+                            source, flags=re.DOTALL)
+            source = re.sub(rf"{re.escape(EXERCISES_ONLY[0])}\n?(.*?)\n?{re.escape(EXERCISES_ONLY[1])}", r"\1",
+                            source, flags=re.DOTALL)
+            cell.source = source.strip("\n")
+        elif cell.cell_type == "code":
+            self._answers_started |= bool(cell.metadata.get("nbgrader", {}).get("solution"))
+            if self._answers_started and "raises-exception" not in cell.metadata.get("tags", []):
+                cell.metadata["tags"] = [*cell.metadata.get("tags", []), "raises-exception"]
         return cell, resources
 
 
@@ -55,7 +72,7 @@ class SolutionNotebookError(ValueError):
 
 
 def validate(notebook: nbformat.NotebookNode, name: str) -> None:
-    """Check the solution markers and tags of ``notebook`` (called ``name`` in messages)."""
+    """Check the solution markers of ``notebook`` (called ``name`` in messages)."""
     for index, cell in enumerate(notebook.cells):
         where = f"{name}, cell {index} (id {cell.get('id', '?')})"
         depth, has_markers = 0, False
@@ -75,13 +92,6 @@ def validate(notebook: nbformat.NotebookNode, name: str) -> None:
         grading = cell.metadata.get("nbgrader", {})
         if has_markers and not grading.get("solution"):
             raise SolutionNotebookError(f"{where}: has solution markers but no nbgrader metadata with solution: true")
-        needs_tag = cell.cell_type == "code" and (grading.get("solution") or grading.get("grade"))
-        if needs_tag and "raises-exception" not in cell.metadata.get("tags", []):
-            kind = "solution" if grading.get("solution") else "test"
-            raise SolutionNotebookError(
-                f"{where}: a {kind} cell must be tagged raises-exception (its exercise version raises "
-                "NotImplementedError until the learner fills it in)"
-            )
 
 
 def generate(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -101,3 +101,17 @@ def test_instructors_page_counts_match_the_solution_notebooks():
         assert f"{tests} autograded tests, {written} written answer" in row and f"| {points} |" in row, (
             f"book/instructors.md's row for {source.parent.name} should say {tests} autograded tests, "
             f"{written} written answer(s), {points} points")
+
+
+@pytest.mark.parametrize("path", exercises.solution_notebooks(), ids=_id)
+def test_every_check_in_the_solutions_passes(path):
+    notebook = nbformat.read(path, as_version=4)
+    checks = [(i, c) for i, c in enumerate(notebook.cells)
+              if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    assert checks, f"{_id(path)} has no test cells"
+    for index, cell in checks:
+        assert "raises-exception" not in cell.metadata.get("tags", []), (
+            f"{_id(path)} cell {index}: solutions run strictly; the exercise version gets the tag when generated")
+        texts = [o.get("text", "") for o in cell.outputs if o.output_type == "stream"]
+        assert not [o for o in cell.outputs if o.output_type == "error"], f"{_id(path)} cell {index} fails"
+        assert any(t.startswith("✔") for t in texts), f"{_id(path)} cell {index} printed no ✔ line: {texts}"

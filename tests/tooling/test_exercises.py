@@ -72,12 +72,24 @@ def test_markers_without_nbgrader_metadata_are_an_error():
         exercises.validate(notebook, "demo.ipynb")
 
 
-@pytest.mark.parametrize("grading,kind", [(ANSWER, "solution"), (TEST, "test")])
-def test_answer_and_test_cells_must_be_tagged_raises_exception(grading, kind):
-    source = "### BEGIN SOLUTION\ny = 2\n### END SOLUTION" if grading is ANSWER else "assert y == 2"
-    notebook = _solution((source, grading, None))
-    with pytest.raises(exercises.SolutionNotebookError, match=f"a {kind} cell must be tagged raises-exception"):
-        exercises.validate(notebook, "demo.ipynb")
+def test_exercise_version_tags_cells_from_the_first_answer_on_and_leaves_the_solution_strict():
+    notebook = _solution(("import math", None, None),
+                         ("def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION", ANSWER, None),
+                         ("assert f() == 42", TEST, None), ("print(f())", None, None))
+    student = exercises.generate(notebook)
+    assert "tags" not in student.cells[0].metadata or not student.cells[0].metadata["tags"]
+    assert all("raises-exception" in c.metadata["tags"] for c in student.cells[1:])
+    assert all("tags" not in c.metadata for c in notebook.cells), "the solution notebook stays untagged"
+
+
+def test_exercise_version_retitles_and_swaps_the_notes():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_markdown_cell(
+        "# Solutions 09 · Demo\n\nShared text.\n<!-- solutions-only -->\nSee the answers.\n<!-- /solutions-only -->\n"
+        "<!-- exercises-only\nFill in the stubs.\n-->"))
+    text = exercises.generate(notebook).cells[0].source
+    assert text.startswith("# Exercises 09 · Demo") and "Shared text." in text
+    assert "See the answers" not in text and "Fill in the stubs." in text and "<!--" not in text
 
 
 def test_generated_stubs_raise_not_implemented_error_where_tagged(tmp_path):
