@@ -12,7 +12,7 @@ NEURONLAB_QUICK
 NEURONLAB_DATA
     A folder laid out like the course's offline data (``keras/``,
     ``scikit_learn_data/``, ``npz/``).  When unset, a folder ``shared/data``
-    beside the repository (or beside any parent of the working directory) is
+    beside the repository (``../shared/data``) is
     used if there is one; otherwise the real loaders download as usual.
 """
 
@@ -83,11 +83,8 @@ def sample_size(full: int, quick: int) -> int:
     return _full_or_quick(full, quick)
 
 
-def _candidate_roots() -> list[Path]:
-    here = Path(__file__).resolve().parent.parent  # the repository, for an editable install
-    cwd = Path.cwd().resolve()
-    roots = [here, *here.parents, cwd, *cwd.parents]
-    return list(dict.fromkeys(roots))
+REPOSITORY = Path(__file__).resolve().parent.parent
+"""The folder holding the ``neuronlab`` package: the repository, for the course's editable install."""
 
 
 def data_dir() -> Path | None:
@@ -107,11 +104,9 @@ def data_dir() -> Path | None:
                 "(the one holding keras/, scikit_learn_data/ and npz/), or unset it to download."
             )
         return path
-    for root in _candidate_roots():
-        # ``shared/data`` beside the repository (or inside a parent folder).
-        for candidate in (root / "shared" / "data", root.parent / "shared" / "data"):
-            if (candidate / "npz").is_dir():
-                return candidate
+    beside = REPOSITORY.parent / "shared" / "data"  # ../shared/data next to the repository
+    if (beside / "npz").is_dir():
+        return beside
     return None
 
 

@@ -49,6 +49,14 @@ class DataUnavailableError(FileNotFoundError):
 
 
 def _unavailable(name: str, where: str, error: Exception) -> DataUnavailableError:
+    """The error for a dataset that could not be had, saying which of the two ways failed."""
+    data = config.data_dir()
+    if data is not None:
+        return DataUnavailableError(
+            f"Could not load {name}: the offline data folder {data} has no {where} "
+            f"({type(error).__name__}: {error}). Point {config.DATA_ENV} at a complete copy of the "
+            "course's data folder (it holds keras/, scikit_learn_data/ and npz/)."
+        )
     return DataUnavailableError(
         f"Could not load {name}: no offline copy was found and the download failed "
         f"({type(error).__name__}: {error}). Set {config.DATA_ENV} to the course's data folder "
@@ -124,8 +132,11 @@ def _npz_or_keras(npz_name: str, keras_dataset: str, title: str):
     ``keras.datasets.<keras_dataset>.load_data()`` (which downloads)."""
     data = config.data_dir()
     if data is not None:
-        with np.load(data / "npz" / npz_name) as f:
-            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+        try:
+            with np.load(data / "npz" / npz_name) as f:
+                return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+        except (OSError, KeyError) as error:
+            raise _unavailable(title, f"npz/{npz_name}", error) from error
     import keras
 
     try:

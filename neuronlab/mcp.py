@@ -16,6 +16,8 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = [
     "ALWAYS_ON",
     "MCPNeuron",
@@ -42,14 +44,11 @@ def _as_names(value: object, argument: str) -> tuple[str, ...]:
     return names
 
 
-def _check_bit(name: str, value: object) -> int:
-    if isinstance(value, bool):
+def _check_bit(name: str, value: object, *, label: str | None = None) -> int:
+    """``value`` as 0 or 1; bools and (NumPy) integers are accepted, floats are not."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
         return int(value)
-    if isinstance(value, int) and value in (0, 1):
-        return value
-    if hasattr(value, "item") and getattr(value, "shape", None) == () and value.item() in (0, 1):
-        return int(value.item())
-    raise ValueError(f"the activity of input {name!r} must be 0 or 1, got {value!r}")
+    raise ValueError(f"{label or f'the activity of input {name!r}'} must be 0 or 1 (an int or bool), got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -138,10 +137,14 @@ class MCPNetwork:
             raise ValueError(f"inputs must be distinct names, got {list(self.inputs)}")
         if ALWAYS_ON in self.inputs:
             raise ValueError(f"{ALWAYS_ON!r} is the always-on input and is always there; don't list it in inputs")
-        if not isinstance(neurons, Mapping) or not neurons:
-            raise TypeError("neurons must be a non-empty mapping from name to MCPNeuron")
+        if not isinstance(neurons, Mapping):
+            raise TypeError(f"neurons must be a mapping from name to MCPNeuron, got {type(neurons).__name__}")
+        if not neurons:
+            raise ValueError("neurons must hold at least one neuron")
         known = set(self.inputs)
         for name, neuron in neurons.items():
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"neuron names must be non-empty strings, got {name!r}")
             if not isinstance(neuron, MCPNeuron):
                 raise TypeError(f"neuron {name!r} must be an MCPNeuron, got {type(neuron).__name__}")
             if name == ALWAYS_ON:
@@ -222,7 +225,7 @@ def name_two_input_function(outputs: Sequence[int]) -> str:
     'XOR'
     """
     try:
-        key = tuple(int(_check_bit("output", v)) for v in outputs)
+        key = tuple(_check_bit("", v, label=f"outputs[{i}]") for i, v in enumerate(outputs))
     except TypeError:
         raise TypeError(f"outputs must be a sequence of four 0/1 values, got {outputs!r}") from None
     if len(key) != 4:
@@ -258,7 +261,7 @@ def draw_network(network: MCPNetwork, ax=None, *, title: str | None = None):
     position = {}
     for d, names in columns.items():
         for i, name in enumerate(names):
-            position[name] = (d * 2.0, (len(names) - 1) / 2 - i)
+            position[name] = (d * 2.0, 1.3 * ((len(names) - 1) / 2 - i))
     uses_on = [n for n, neuron in network.neurons.items() if ALWAYS_ON in neuron.excitatory]
     bottom = min(y for _, y in position.values())
     if uses_on:

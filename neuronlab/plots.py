@@ -173,16 +173,16 @@ def draw_biological_neuron(ax=None):
     return ax
 
 
-def timeline(events, ax=None, *, highlight: dict[str, str] | None = None):
-    """Draw dated events along a horizontal time axis.
+def timeline(events, ax=None, *, spans=()):
+    """Draw dated events along a horizontal time axis, with shaded periods.
 
     Parameters
     ----------
     events : sequence of (year, label)
-        Years as numbers; labels are short strings.
+        Years as numbers; labels are short strings (``\n`` breaks a line).
     ax : matplotlib Axes, optional
-    highlight : dict label → colour name in :data:`PALETTE`, optional
-        Events to colour (default: blue).
+    spans : sequence of (start_year, end_year, label), optional
+        Periods to shade (for instance the "AI winters"), labelled below the axis.
 
     Returns the ``Axes``.
     """
@@ -193,21 +193,24 @@ def timeline(events, ax=None, *, highlight: dict[str, str] | None = None):
         if (not isinstance(event, (tuple, list)) or len(event) != 2 or not isinstance(event[0], (int, float))
                 or not isinstance(event[1], str)):
             raise TypeError(f"each event must be a (year, label) pair, got {event!r}")
-    highlight = highlight or {}
-    unknown = sorted(str(colour) for colour in highlight.values() if colour not in PALETTE)
-    if unknown:
-        raise ValueError(f"highlight colours must be names in PALETTE {sorted(PALETTE)}, got {unknown}")
-    ax = new_axes(ax, figsize=(9.5, 2.8))
-    years = [year for year, _ in events]
+    spans = list(spans)
+    for span in spans:
+        if (not isinstance(span, (tuple, list)) or len(span) != 3 or not all(isinstance(v, (int, float)) for v in span[:2])
+                or not isinstance(span[2], str) or span[0] >= span[1]):
+            raise TypeError(f"each span must be a (start_year, end_year, label) triple with start < end, got {span!r}")
+    ax = new_axes(ax, figsize=(9.5, 3.0))
+    years = [year for year, _ in events] + [y for span in spans for y in span[:2]]
+    for start, end, label in spans:
+        ax.axvspan(start, end, ymin=0.08, ymax=0.92, color=PALETTE["sky"], alpha=0.25, lw=0)
+        ax.text((start + end) / 2, -2.75, label, ha="center", va="bottom", fontsize=8.5, style="italic",
+                color=PALETTE["blue"])
     ax.axhline(0, color=PALETTE["grey"], lw=1.5, zorder=1)
     for i, (year, label) in enumerate(sorted(events)):
-        colour = PALETTE[highlight.get(label, "blue")]
-        height = (1.0 + 0.55 * (i % 3)) * (1 if i % 2 == 0 else -1)
-        ax.plot([year, year], [0, height], color=colour, lw=1)
-        ax.plot(year, 0, "o", color=colour, zorder=3)
-        ax.text(year, height, f"{year}\n{label}" if height > 0 else f"{label}\n{year}", ha="center",
-                va="bottom" if height > 0 else "top", fontsize=8.5)
-    ax.set_xlim(min(years) - 6, max(years) + 6)
-    ax.set_ylim(-3.0, 3.0)
+        height = 0.9 + 0.6 * (i % 2)
+        ax.plot([year, year], [0, height], color=PALETTE["blue"], lw=1)
+        ax.plot(year, 0, "o", color=PALETTE["blue"], zorder=3)
+        ax.text(year, height, f"{year}\n{label}", ha="center", va="bottom", fontsize=8.5)
+    ax.set_xlim(min(years) - 4, max(years) + 4)
+    ax.set_ylim(-3.0, 3.4)
     ax.axis("off")
     return ax

@@ -50,10 +50,14 @@ def clean(notebook: nbformat.NotebookNode) -> None:
 class NotebookFailed(RuntimeError):
     """A cell failed; the notebook on disk was not changed."""
 
-    def __init__(self, path: Path, cell_index: int | None, summary: str):
+    def __init__(self, path: Path, cell_index: int | None, summary: str, cell=None):
         self.path, self.cell_index = path, cell_index
-        where = f"cell {cell_index}" if cell_index is not None else "before the first cell"
-        super().__init__(f"{_rel(path)} failed in {where} (counting from 0): {summary}")
+        if cell is None:
+            where = "before the first cell"
+        else:
+            first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+            where = f"cell {cell_index} (id {cell.get('id', '?')}, counting from 0): {first_line[:60]!r}"
+        super().__init__(f"{_rel(path)} failed in {where}\n    {summary}")
 
 
 def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:

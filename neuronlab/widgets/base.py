@@ -65,8 +65,13 @@ class Explorable:
         unknown = sorted(set(values) - set(self.controls))
         if unknown:
             raise ValueError(f"unknown control(s) {unknown}; this explorable has {list(self.controls)}")
-        for name, value in values.items():
-            self.controls[name].value = value
+        self._holding = True  # one redraw for the whole change, not one per control
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._holding = False
+        self.refresh()
         return self.current_state()
 
     def png(self) -> str:
@@ -79,7 +84,8 @@ class Explorable:
             display(Image(data=base64.b64decode(self.png())))
 
     def _on_change(self, change) -> None:
-        self.refresh()
+        if not getattr(self, "_holding", False):
+            self.refresh()
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)

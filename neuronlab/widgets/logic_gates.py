@@ -67,10 +67,10 @@ def gate_state(A: str = "excitatory", B: str = "excitatory", C: str = "not conne
     inputs = tuple(n for n in INPUT_NAMES if roles[n] != "not connected")
     rows = mcp.truth_table(lambda *bits: neuron(dict(zip(inputs, bits))), len(inputs))
     outputs = [out for _, out in rows]
-    return GateState(neuron, inputs, rows, _describe(inputs, outputs))
+    return GateState(neuron, inputs, rows, _describe(inputs, outputs, neuron))
 
 
-def _describe(inputs: tuple[str, ...], outputs: list[int]) -> str:
+def _describe(inputs: tuple[str, ...], outputs: list[int], neuron: mcp.MCPNeuron) -> str:
     if all(outputs):
         return "always 1"
     if not any(outputs):
@@ -86,7 +86,21 @@ def _describe(inputs: tuple[str, ...], outputs: list[int]) -> str:
         return "A OR B OR C"
     if outputs == [0, 0, 0, 1, 0, 1, 1, 1]:
         return "majority of A, B, C"
-    return f"fires on {sum(outputs)} of 8 input patterns"
+    # Otherwise say it as the neuron does: the vetoes, then the count it needs.
+    vetoes = [f"NOT {name}" for name in dict.fromkeys(neuron.inhibitory)]
+    counted = [name if neuron.excitatory.count(name) == 1 else f"{name}×{neuron.excitatory.count(name)}"
+               for name in dict.fromkeys(neuron.excitatory)]
+    counts = {name: neuron.excitatory.count(name) for name in dict.fromkeys(neuron.excitatory)}
+    theta = neuron.threshold
+    if theta <= counts.get(mcp.ALWAYS_ON, 0):  # the always-on input alone reaches θ
+        need = []
+    elif theta <= min(counts.values(), default=0):  # any one input is enough
+        need = ["(" + " OR ".join(counts) + ")" if len(counts) > 1 else next(iter(counts))]
+    elif set(counts.values()) == {1} and theta == len(counts):  # every input is needed
+        need = list(counts)
+    else:
+        need = [f"at least {theta} of {{{', '.join(counted)}}}"]
+    return " AND ".join(need + vetoes)
 
 
 class GateBuilder(Explorable):
