@@ -88,7 +88,8 @@ def _describe(inputs: tuple[str, ...], outputs: list[int], neuron: mcp.MCPNeuron
         return "majority of A, B, C"
     # Otherwise say it as the neuron does: the vetoes, then the count it needs.
     vetoes = [f"NOT {name}" for name in dict.fromkeys(neuron.inhibitory)]
-    counted = [name if neuron.excitatory.count(name) == 1 else f"{name}×{neuron.excitatory.count(name)}"
+    counted = [("always-on" if name == mcp.ALWAYS_ON else name)
+               + ("" if neuron.excitatory.count(name) == 1 else f"×{neuron.excitatory.count(name)}")
                for name in dict.fromkeys(neuron.excitatory)]
     counts = {name: neuron.excitatory.count(name) for name in dict.fromkeys(neuron.excitatory)}
     theta = neuron.threshold
@@ -97,7 +98,7 @@ def _describe(inputs: tuple[str, ...], outputs: list[int], neuron: mcp.MCPNeuron
     elif theta <= min(counts.values(), default=0):  # any one input is enough
         need = ["(" + " OR ".join(counts) + ")" if len(counts) > 1 else next(iter(counts))]
     elif set(counts.values()) == {1} and theta == len(counts):  # every input is needed
-        need = list(counts)
+        need = [name for name in counts if name != mcp.ALWAYS_ON]  # "always on AND x" is just x
     else:
         need = [f"at least {theta} of {{{', '.join(counted)}}}"]
     return " AND ".join(need + vetoes)
