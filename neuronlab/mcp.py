@@ -280,7 +280,8 @@ def draw_network(network: MCPNetwork, ax=None, *, title: str | None = None):
         ax.text(x, y, f"θ={network.neurons[name].threshold}" if is_neuron else name,
                 ha="center", va="center", color="white", fontsize=9, weight="bold")
         if is_neuron:
-            ax.text(x, y + radius + 0.12, name, ha="center", va="bottom", fontsize=9)
+            ax.text(x, y + radius + 0.1, name, ha="center", va="bottom", fontsize=9, zorder=5,
+                    bbox=dict(facecolor="white", edgecolor="none", pad=0.6, alpha=0.85))
 
     for name, neuron in network.neurons.items():
         target = position[name]

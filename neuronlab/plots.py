@@ -16,7 +16,7 @@ from matplotlib import patches
 
 __all__ = [
     "PALETTE", "use_style", "new_axes", "circle", "square", "synapse",
-    "figure_to_png", "draw_biological_neuron", "timeline",
+    "figure_to_png", "draw_biological_neuron", "draw_cortex_layers", "timeline",
 ]
 
 PALETTE = {
@@ -152,11 +152,11 @@ def draw_biological_neuron(ax=None):
     ax.plot([axon_end + 1.2, axon_end + 2.0], [0.7, 0.4], color=PALETTE["purple"], lw=2)
 
     labels = [
-        ("dendrites\n(receive signals)", (0.9, 0.9), (-0.6, 1.55)),
+        ("dendrites\n(receive signals)", (1.35, 0.75), (-0.6, 1.55)),
         ("cell body\n(soma, nucleus)", (2.3, -0.45), (3.4, -1.55)),
         ("axon", (4.5, 0.0), (4.5, 0.9)),
         ("myelin sheath", (6.5, -0.12), (6.0, -1.2)),
-        ("axon terminals\n(telodendria)", (8.9, -0.7), (8.2, -1.75)),
+        ("axon terminals", (8.9, -0.7), (8.2, -1.6)),
         ("synapse → next neuron", (9.1, 0.72), (8.3, 1.6)),
     ]
     for text, xy, xytext in labels:
@@ -201,16 +201,50 @@ def timeline(events, ax=None, *, spans=()):
     ax = new_axes(ax, figsize=(9.5, 3.0))
     years = [year for year, _ in events] + [y for span in spans for y in span[:2]]
     for start, end, label in spans:
-        ax.axvspan(start, end, ymin=0.08, ymax=0.92, color=PALETTE["sky"], alpha=0.25, lw=0)
-        ax.text((start + end) / 2, -2.75, label, ha="center", va="bottom", fontsize=8.5, style="italic",
+        ax.axvspan(start, end, ymin=0.05, ymax=0.86, color=PALETTE["sky"], alpha=0.25, lw=0)
+        ax.text((start + end) / 2, 2.75, label, ha="center", va="bottom", fontsize=8.5, style="italic",
                 color=PALETTE["blue"])
     ax.axhline(0, color=PALETTE["grey"], lw=1.5, zorder=1)
     for i, (year, label) in enumerate(sorted(events)):
-        height = 0.9 + 0.6 * (i % 2)
+        up = i % 2 == 0  # alternate above and below the axis so that neighbours never collide
+        height = 1.0 if up else -1.0
         ax.plot([year, year], [0, height], color=PALETTE["blue"], lw=1)
         ax.plot(year, 0, "o", color=PALETTE["blue"], zorder=3)
-        ax.text(year, height, f"{year}\n{label}", ha="center", va="bottom", fontsize=8.5)
+        ax.text(year, height, f"{year}\n{label}" if up else f"{label}\n{year}", ha="center",
+                va="bottom" if up else "top", fontsize=8.5)
     ax.set_xlim(min(years) - 4, max(years) + 4)
-    ax.set_ylim(-3.0, 3.4)
+    ax.set_ylim(-2.9, 3.3)
+    ax.axis("off")
+    return ax
+
+
+def draw_cortex_layers(ax=None, *, seed: int = 3):
+    """A schematic slice of cerebral cortex: six stacked layers of neurons, wired mostly across layers.
+
+    Pyramid markers stand for neuron bodies; thin lines for their connections.
+    The drawing is random but seeded, so it is the same on every run.  Returns the ``Axes``.
+    """
+    ax = new_axes(ax, figsize=(3.0, 3.4))
+    rng = np.random.default_rng(seed)
+    names = ("I", "II", "III", "IV", "V", "VI")
+    bodies = []
+    for depth, name in enumerate(names):
+        top = 6 - depth
+        ax.axhspan(top - 1, top, color=PALETTE["sky"], alpha=0.10 + 0.06 * (depth % 2), lw=0)
+        ax.text(-0.35, top - 0.5, name, ha="right", va="center", fontsize=9, color=PALETTE["grey"])
+        count = 2 if name == "I" else 4
+        xs = np.sort(rng.uniform(0.3, 3.7, size=count))
+        ys = top - 0.5 + rng.uniform(-0.25, 0.25, size=count)
+        bodies += [(x, y, depth) for x, y in zip(xs, ys)]
+    for x, y, depth in bodies:  # each neuron reaches up to one or two neurons in shallower layers
+        targets = [b for b in bodies if b[2] < depth and b[2] >= depth - 2]
+        for tx, ty, _ in (targets[i] for i in rng.choice(len(targets), size=min(2, len(targets)), replace=False)):
+            ax.plot([x, tx], [y, ty], color=PALETTE["grey"], lw=0.6, alpha=0.7, zorder=1)
+    ax.scatter([b[0] for b in bodies], [b[1] for b in bodies], marker="^", s=70, color=PALETTE["blue"],
+               edgecolor="black", linewidth=0.6, zorder=3)
+    ax.set_xlim(-0.9, 4.0)
+    ax.set_ylim(0, 6.6)
+    ax.text(1.95, 6.15, "surface of the brain", ha="center", fontsize=8.5, color=PALETTE["grey"])
+    ax.set_title("layered cortex")
     ax.axis("off")
     return ax

@@ -115,3 +115,12 @@ def test_every_check_in_the_solutions_passes(path):
         texts = [o.get("text", "") for o in cell.outputs if o.output_type == "stream"]
         assert not [o for o in cell.outputs if o.output_type == "error"], f"{_id(path)} cell {index} fails"
         assert any(t.startswith("✔") for t in texts), f"{_id(path)} cell {index} printed no ✔ line: {texts}"
+
+
+def test_readme_badges_point_at_the_repository_in_config():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    slug = repository_url().removeprefix("https://github.com/")
+    badges = re.findall(r"\)\]\((https://(?:mybinder\.org|colab\.research\.google\.com)[^)]*)\)", readme)
+    assert len(badges) == 2, "README.md should show a Binder and a Colab badge"
+    for url in badges:
+        assert f"/{slug}/" in url, f"badge {url} does not point at {repository_url()} (_config.yml)"
