@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -135,7 +136,7 @@ def _npz_or_keras(npz_name: str, keras_dataset: str, title: str):
         try:
             with np.load(data / "npz" / npz_name) as f:
                 return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-        except (OSError, KeyError) as error:
+        except (OSError, KeyError, EOFError, ValueError, zipfile.BadZipFile) as error:  # missing or damaged
             raise _unavailable(title, f"npz/{npz_name}", error) from error
     import keras
 

@@ -205,7 +205,7 @@ def timeline(events, ax=None, *, spans=()):
         ax.text((start + end) / 2, 2.75, label, ha="center", va="bottom", fontsize=8.5, style="italic",
                 color=PALETTE["blue"])
     ax.axhline(0, color=PALETTE["grey"], lw=1.5, zorder=1)
-    for i, (year, label) in enumerate(sorted(events)):
+    for i, (year, label) in enumerate(sorted(events, key=lambda event: event[0])):
         up = i % 2 == 0  # alternate above and below the axis so that neighbours never collide
         height = 1.0 if up else -1.0
         ax.plot([year, year], [0, height], color=PALETTE["blue"], lw=1)

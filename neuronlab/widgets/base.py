@@ -71,7 +71,7 @@ class Explorable:
                 self.controls[name].value = value
         finally:
             self._holding = False
-        self.refresh()
+            self.refresh()  # even after a rejected value, show what the controls now say
         return self.current_state()
 
     def png(self) -> str:

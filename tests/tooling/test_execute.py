@@ -47,7 +47,7 @@ def test_execute_strips_volatile_metadata_and_live_widget_views(tmp_path):
 def test_failing_notebook_is_left_untouched_and_the_cell_is_named(tmp_path):
     path = _notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('broken on purpose')", "x")
     before = path.read_bytes()
-    with pytest.raises(execute.NotebookFailed, match=r"cell 1 .*ValueError: broken on purpose"):
+    with pytest.raises(execute.NotebookFailed, match=r"cell 1 \(id [^,]+, counting from 0\): .raise ValueError.*\n\s+ValueError: broken on purpose"):
         execute.execute(path)
     assert path.read_bytes() == before
 

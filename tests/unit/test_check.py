@@ -1,12 +1,14 @@
 """neuronlab.check and neuronlab.check.ch01: a ✔ line when right, a helpful CheckFailed when wrong."""
 
 import itertools
+import re
 
 import numpy as np
 import pytest
 
 from neuronlab import check
 from neuronlab.check import CheckFailed, ch01
+from neuronlab.check.ch01 import PATTERNS
 from neuronlab.mcp import ALWAYS_ON, MCPNetwork, MCPNeuron
 
 
@@ -116,60 +118,159 @@ def test_expect_function_table_rejects_non_callable_naming_it(function):
         check.expect_function_table(function, [((1,), 1)], what="x")
 
 
-# --- ch01.mcp_neuron --------------------------------------------------------------------------
+def test_check_failed_shows_verbatim_values_without_quotes_and_others_with_repr():
+    error = CheckFailed("your network", None, check.Verbatim("an MCPNetwork"), "function", "build it")
+    assert str(error) == ("✘ your network:\n    expected an MCPNetwork\n    got      'function'\n"
+                          "  Hint: build it")
+    assert isinstance(check.Verbatim("x"), str)
 
-def right_mcp_neuron(excitatory, inhibitory, threshold):
-    if any(inhibitory):
-        return 0
-    return int(sum(excitatory) >= threshold)
+
+def test_check_failed_without_hint_has_no_hint_line():
+    assert "Hint" not in str(CheckFailed("x", "y", 1, 2))
 
 
-def test_mcp_neuron_right_answer_prints_one_tick_line(capsys):
-    ch01.mcp_neuron(right_mcp_neuron)
+@pytest.mark.parametrize("row_hint", [(), ("a row's own hint",)])
+def test_expect_function_table_function_returning_none_gets_the_missing_return_hint(row_hint):
+    def forgot_return(a):
+        a + 1
+
+    with pytest.raises(CheckFailed) as info:
+        check.expect_function_table(forgot_return, [((1,), 2, *row_hint)], what="inc", hint="general")
+    assert_helpful(info.value, "inc", "arguments (1,)", "got      None",
+                   "it returned None: did you forget a `return` statement?")
+    assert "general" not in str(info.value) and "own hint" not in str(info.value)
+
+
+def test_expect_function_table_none_is_fine_when_none_is_expected(capsys):
+    check.expect_function_table(lambda a: None, [((1,), None)], what="nothing")
     assert_one_tick_line(capsys)
 
 
-def test_mcp_neuron_returning_bools_is_right(capsys):
-    ch01.mcp_neuron(lambda e, i, t: not any(i) and sum(e) >= t)
+def test_expect_function_table_wrong_non_none_answer_keeps_the_given_hint():
+    with pytest.raises(CheckFailed) as info:
+        check.expect_function_table(lambda a: 0, [((1,), 2)], what="inc", hint="add one")
+    assert_helpful(info.value, "add one")
+    assert "return" not in str(info.value)
+
+
+# --- ch01.mcp_neuron: a NumPy batch neuron ----------------------------------------------------
+
+def batch_neuron(excitatory, inhibitory, threshold):
+    """The right answer: one 0/1 output per row (input pattern)."""
+    vetoed = np.any(inhibitory, axis=1)
+    reaches = np.sum(excitatory, axis=1) >= threshold
+    return (reaches & ~vetoed).astype(int)
+
+
+def row_by_row_neuron(excitatory, inhibitory, threshold):
+    """Also right: a Python loop over the rows, returning a list."""
+    return [0 if any(inh) else int(sum(exc) >= threshold) for exc, inh in zip(excitatory, inhibitory)]
+
+
+FIRST_CASE = "excitatory=[[0, 0], [0, 1], [1, 0], [1, 1]], inhibitory=[[], [], [], []], threshold=2"
+VETO_CASE = "excitatory=[[1, 1], [1, 1]], inhibitory=[[1], [0]], threshold=1"
+EMPTY_CASE = "excitatory=[[], []], inhibitory=[[], []], threshold=0"
+
+
+@pytest.mark.parametrize("function", [
+    batch_neuron,
+    row_by_row_neuron,
+    lambda e, i, t: (np.sum(e, axis=1) >= t) & ~np.any(i, axis=1),  # bools are fine
+    lambda e, i, t: np.where(np.any(i, axis=1), 0.0, (np.sum(e, axis=1) >= t) * 1.0),  # so are 0.0/1.0
+], ids=["numpy", "loop-list", "bools", "floats"])
+def test_mcp_neuron_right_answers_print_one_tick_line(capsys, function):
+    ch01.mcp_neuron(function)
+    out = capsys.readouterr().out
+    assert out.startswith("✔ mcp_neuron is right on all 7 batches") and out.count("\n") == 1
+
+
+def test_mcp_neuron_gets_fresh_arrays_so_a_neuron_that_writes_into_them_is_judged_fairly(capsys):
+    def scribbles(excitatory, inhibitory, threshold):
+        out = batch_neuron(excitatory, inhibitory, threshold)
+        excitatory[...] = 7
+        return out
+
+    ch01.mcp_neuron(scribbles)
     assert_one_tick_line(capsys)
 
 
 def test_mcp_neuron_ignoring_inhibition_fails_on_the_veto_case():
     with pytest.raises(CheckFailed) as info:
-        ch01.mcp_neuron(lambda e, i, t: int(sum(e) >= t))
-    assert_helpful(info.value, "excitatory=[1, 1], inhibitory=[1], threshold=1", "expected 0", "got      1",
-                   "inhibitory input silences")
+        ch01.mcp_neuron(lambda e, i, t: (np.sum(e, axis=1) >= t).astype(int))
+    assert_helpful(info.value, VETO_CASE, "expected [0, 1]", "got      [1, 1]", "inhibitory input silences")
 
 
 def test_mcp_neuron_subtracting_inhibition_fails_on_the_absolute_veto_case():
     with pytest.raises(CheckFailed) as info:
-        ch01.mcp_neuron(lambda e, i, t: int(sum(e) - sum(i) >= t))
-    assert_helpful(info.value, "excitatory=[1, 1], inhibitory=[1], threshold=1", "silences")
+        ch01.mcp_neuron(lambda e, i, t: (np.sum(e, axis=1) - np.sum(i, axis=1) >= t).astype(int))
+    assert_helpful(info.value, VETO_CASE, "silences")
 
 
 def test_mcp_neuron_using_greater_than_fails_with_the_at_least_hint():
     with pytest.raises(CheckFailed) as info:
-        ch01.mcp_neuron(lambda e, i, t: int(not any(i) and sum(e) > t))
-    assert_helpful(info.value, "excitatory=[1, 1], inhibitory=[], threshold=2", "expected 1", "got      0",
-                   "*at least*", ">=, not >")
+        ch01.mcp_neuron(lambda e, i, t: ((np.sum(e, axis=1) > t) & ~np.any(i, axis=1)).astype(int))
+    assert_helpful(info.value, FIRST_CASE, "expected [0, 0, 0, 1]", "got      [0, 0, 0, 0]", "*at least*",
+                   ">=, not >")
+
+
+def test_mcp_neuron_returning_shape_n_by_1_fails_naming_both_shapes():
+    with pytest.raises(CheckFailed) as info:
+        ch01.mcp_neuron(lambda e, i, t: batch_neuron(e, i, t)[:, None])
+    assert_helpful(info.value, FIRST_CASE, "expected an array of shape (4,)", "got      shape (4, 1)", "axis=1")
+    assert "'an array" not in str(info.value)  # shown verbatim, not as a quoted string
+
+
+def test_mcp_neuron_reducing_over_the_whole_batch_fails_on_the_shape():
+    with pytest.raises(CheckFailed) as info:
+        ch01.mcp_neuron(lambda e, i, t: int(np.sum(e) >= t and not np.any(i)))
+    assert_helpful(info.value, FIRST_CASE, "got      shape ()", "axis=1")
+
+
+def test_mcp_neuron_returning_none_fails_with_the_missing_return_hint():
+    def forgot_return(e, i, t):
+        batch_neuron(e, i, t)
+
+    with pytest.raises(CheckFailed) as info:
+        ch01.mcp_neuron(forgot_return)
+    assert_helpful(info.value, FIRST_CASE, "got      None", "did you forget `return`?")
+
+
+def test_mcp_neuron_that_crashes_is_reported_with_the_exception_and_the_batch():
+    with pytest.raises(CheckFailed) as info:
+        ch01.mcp_neuron(lambda e, i, t: ((np.sum(e, axis=1) >= t) & ~(np.max(i, axis=1) > 0)).astype(int))
+    assert_helpful(info.value, FIRST_CASE, "ValueError", "zero-size array", "axis=1")
+    assert "'ValueError" not in str(info.value)  # the crash is shown verbatim
+    assert isinstance(info.value.__cause__, ValueError)
 
 
 def test_mcp_neuron_wrong_only_at_threshold_zero_fails_with_the_theta_zero_hint():
     def no_theta_zero(e, i, t):
-        return 0 if t == 0 else right_mcp_neuron(e, i, t)
+        return np.zeros(len(e), dtype=int) if t == 0 else batch_neuron(e, i, t)
 
     with pytest.raises(CheckFailed) as info:
         ch01.mcp_neuron(no_theta_zero)
-    assert_helpful(info.value, "excitatory=[], inhibitory=[], threshold=0", "θ=0")
+    assert_helpful(info.value, EMPTY_CASE, "expected [1, 1]", "got      [0, 0]", "θ=0")
 
 
-def test_mcp_neuron_that_crashes_on_tuples_is_reported_with_the_exception():
-    def lists_only(e, i, t):
-        return right_mcp_neuron(e + [], i + [], t)
+def test_mcp_neuron_returning_counts_instead_of_bits_fails():
+    with pytest.raises(CheckFailed) as info:
+        ch01.mcp_neuron(lambda e, i, t: np.where(np.any(i, axis=1), 0, np.sum(e, axis=1)))
+    assert_helpful(info.value, FIRST_CASE, "got      [0, 1, 1, 2]")
+
+
+def test_mcp_neuron_returning_non_bits_that_truncate_to_the_right_answer_still_fails():
+    with pytest.raises(CheckFailed) as info:
+        ch01.mcp_neuron(lambda e, i, t: batch_neuron(e, i, t) * 1.5)
+    assert_helpful(info.value, FIRST_CASE, "got      [0.0, 0.0, 0.0, 1.5]")
+
+
+def test_mcp_neuron_returning_a_list_of_none_is_a_check_failed_not_a_crash():
+    def helper(row):
+        int(sum(row) >= 1)  # forgot `return`
 
     with pytest.raises(CheckFailed) as info:
-        ch01.mcp_neuron(lists_only)
-    assert_helpful(info.value, "excitatory=[1, 0, 1], inhibitory=[0, 0], threshold=2", "TypeError", "tuples")
+        ch01.mcp_neuron(lambda e, i, t: [helper(row) for row in e])
+    assert_helpful(info.value, FIRST_CASE, "None")
 
 
 def test_mcp_neuron_stub_raises_not_implemented_error():
@@ -180,91 +281,154 @@ def test_mcp_neuron_stub_raises_not_implemented_error():
         ch01.mcp_neuron(stub)
 
 
-def test_mcp_neuron_rejects_non_callable():
+@pytest.mark.parametrize("function", [None, 3, "mcp_neuron"])
+def test_mcp_neuron_rejects_non_callable_naming_it(function):
     with pytest.raises(TypeError, match="mcp_neuron must be a function"):
-        ch01.mcp_neuron(None)
+        ch01.mcp_neuron(function)
 
 
-# --- ch01.gate --------------------------------------------------------------------------------
+# --- ch01.network and ch01.xor_network: MCPNetwork gates --------------------------------------
 
-def network_function(network):
-    return lambda a, b: network(A=a, B=b)
+def net(**neurons):
+    return MCPNetwork(["A", "B"], neurons)
 
 
-RIGHT_GATES = {
-    "AND": network_function(MCPNetwork(["A", "B"], {"and": MCPNeuron(2, ["A", "B"])})),
-    "OR": network_function(MCPNetwork(["A", "B"], {"or": MCPNeuron(1, ["A", "B"])})),
-    "NAND": network_function(MCPNetwork(["A", "B"], {
-        "and": MCPNeuron(2, ["A", "B"]), "nand": MCPNeuron(1, [ALWAYS_ON], ["and"])})),
-    "NOR": network_function(MCPNetwork(["A", "B"], {"nor": MCPNeuron(1, [ALWAYS_ON], ["A", "B"])})),
-    "XOR": network_function(MCPNetwork(["A", "B"], {
-        "a": MCPNeuron(1, ["A"], ["B"]), "b": MCPNeuron(1, ["B"], ["A"]), "xor": MCPNeuron(1, ["a", "b"])})),
-    "XNOR": network_function(MCPNetwork(["A", "B"], {
-        "a": MCPNeuron(1, ["A"], ["B"]), "b": MCPNeuron(1, ["B"], ["A"]),
-        "xnor": MCPNeuron(1, [ALWAYS_ON], ["a", "b"])})),
+RIGHT_NETWORKS = {
+    "AND": lambda: net(AND=MCPNeuron(2, ["A", "B"])),
+    "OR": lambda: net(OR=MCPNeuron(1, ["A", "B"])),
+    "NAND": lambda: net(AND=MCPNeuron(2, ["A", "B"]), NAND=MCPNeuron(1, [ALWAYS_ON], ["AND"])),
+    "NOR": lambda: net(NOR=MCPNeuron(1, [ALWAYS_ON], ["A", "B"])),
+    "XOR": lambda: net(OR=MCPNeuron(1, ["A", "B"]), AND=MCPNeuron(2, ["A", "B"]),
+                       XOR=MCPNeuron(1, ["OR"], ["AND"])),
+    "XNOR": lambda: net(OR=MCPNeuron(1, ["A", "B"]), AND=MCPNeuron(2, ["A", "B"]),
+                        XOR=MCPNeuron(1, ["OR"], ["AND"]), XNOR=MCPNeuron(1, [ALWAYS_ON], ["XOR"])),
 }
 
+GATE_TABLES = {"AND": (0, 0, 0, 1), "OR": (0, 1, 1, 1), "NAND": (1, 1, 1, 0), "NOR": (1, 0, 0, 0),
+               "XOR": (0, 1, 1, 0), "XNOR": (1, 0, 0, 1)}
 
-@pytest.mark.parametrize("name", sorted(RIGHT_GATES))
-def test_gate_right_network_prints_one_tick_line(capsys, name):
-    ch01.gate(RIGHT_GATES[name], name)
+
+def chapter_xor():
+    """The chapter's XOR: (A AND NOT B) OR (B AND NOT A), no neuron vetoing the output."""
+    return net(A_not_B=MCPNeuron(1, ["A"], ["B"]), B_not_A=MCPNeuron(1, ["B"], ["A"]),
+               XOR=MCPNeuron(1, ["A_not_B", "B_not_A"]))
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_NETWORKS))
+def test_right_networks_compute_their_tables(name):
+    network = RIGHT_NETWORKS[name]()
+    assert tuple(out for _, out in network.truth_table()) == GATE_TABLES[name]
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_NETWORKS))
+def test_network_right_answer_prints_one_tick_line(capsys, name):
+    ch01.network(RIGHT_NETWORKS[name](), name)
+    assert capsys.readouterr().out == f"✔ your {name} network matches the truth table on all 4 input rows.\n"
+
+
+def test_network_nand_that_computes_and_fails_on_a_named_row_with_the_hint(capsys):
+    with pytest.raises(CheckFailed) as info:
+        ch01.network(RIGHT_NETWORKS["AND"](), "NAND")
+    assert_helpful(info.value, "your NAND network", "A=0, B=0", "expected 1", "got      0", "NAND is NOT (A AND B)")
+    assert capsys.readouterr().out == ""  # a failed check prints no ✔
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_NETWORKS))
+def test_network_inverted_answer_fails_with_case_and_hint_for_every_gate(name):
+    inverted = RIGHT_NETWORKS[name]()
+    last = inverted.outputs[0]
+    wrong = MCPNetwork(["A", "B"], {**inverted.neurons, "inverted": MCPNeuron(1, [ALWAYS_ON], [last])})
+    with pytest.raises(CheckFailed) as info:
+        ch01.network(wrong, name)
+    assert_helpful(info.value, f"your {name} network", "A=0, B=0", ch01._GATE_HINTS[name])
+
+
+def test_network_xor_from_one_neuron_fails_on_the_both_active_row():
+    with pytest.raises(CheckFailed) as info:
+        ch01.network(RIGHT_NETWORKS["OR"](), "XOR")
+    assert_helpful(info.value, "your XOR network", "A=1, B=1", "expected 0", "got      1",
+                   "(A OR B) AND NOT (A AND B)")
+
+
+def plain_nand(a, b):
+    return 1 - (a & b)
+
+
+@pytest.mark.parametrize(("answer", "shown"), [
+    (plain_nand, "got      function"),
+    (lambda a, b: 1 - (a & b), "got      function"),
+    (MCPNeuron(1, [ALWAYS_ON], ["A"]), "got      MCPNeuron"),
+    (None, "got      NoneType"),
+    ({"AND": MCPNeuron(2, ["A", "B"])}, "got      dict"),
+])
+def test_network_that_is_not_an_mcp_network_fails_saying_what_it_got(answer, shown):
+    with pytest.raises(CheckFailed) as info:
+        ch01.network(answer, "NAND")
+    assert_helpful(info.value, "your NAND network", "expected an MCPNetwork", shown, "MCPNetwork(['A', 'B']")
+
+
+@pytest.mark.parametrize(("network", "shown"), [
+    (MCPNetwork(["B", "A"], {"AND": MCPNeuron(2, ["A", "B"])}), "inputs ['B', 'A'], outputs ['AND']"),
+    (MCPNetwork(["A"], {"NOT": MCPNeuron(1, [ALWAYS_ON], ["A"])}), "inputs ['A'], outputs ['NOT']"),
+    (MCPNetwork(["A", "B", "C"], {"AND": MCPNeuron(2, ["A", "B"])}), "inputs ['A', 'B', 'C']"),
+    (MCPNetwork(["x", "y"], {"AND": MCPNeuron(2, ["x", "y"])}), "inputs ['x', 'y']"),
+    (MCPNetwork(["A", "B"], {"AND": MCPNeuron(2, ["A", "B"]), "NAND": MCPNeuron(1, [ALWAYS_ON], ["AND"])},
+                outputs=["NAND", "AND"]), "outputs ['NAND', 'AND']"),
+])
+def test_network_with_wrong_inputs_or_several_outputs_fails_naming_them(network, shown):
+    with pytest.raises(CheckFailed) as info:
+        ch01.network(network, "NAND")
+    assert_helpful(info.value, "expected inputs ['A', 'B'] and one output neuron", shown, "list the inputs as")
+
+
+@pytest.mark.parametrize("name", ["nand", "IMPLIES", "", None, "A AND B"])
+def test_network_rejects_unknown_gate_name_naming_it(name):
+    with pytest.raises(ValueError, match=f"^name must be one of .*got {re.escape(repr(name))}"):
+        ch01.network(RIGHT_NETWORKS["AND"](), name)
+
+
+def test_xor_network_right_answer_prints_one_tick_line(capsys):
+    ch01.xor_network(RIGHT_NETWORKS["XOR"]())
     assert_one_tick_line(capsys)
 
 
-def test_gate_nand_that_is_really_and_fails_on_a_named_row_with_the_hint():
+def test_xor_network_chapter_construction_fails_with_the_different_construction_hint():
+    network = chapter_xor()
+    assert tuple(out for _, out in network.truth_table()) == GATE_TABLES["XOR"]  # right table, wrong build
     with pytest.raises(CheckFailed) as info:
-        ch01.gate(RIGHT_GATES["AND"], "NAND")
-    assert_helpful(info.value, "your NAND network", "A=0, B=0", "expected 1", "got      0", "NOT(A AND B)")
+        ch01.xor_network(network)
+    assert_helpful(info.value, "your XOR network's output neuron", "an inhibitory synapse from another neuron",
+                   "got      inhibitory inputs []", "different construction", "(A OR B) AND NOT (A AND B)")
 
 
-@pytest.mark.parametrize("name", sorted(RIGHT_GATES))
-def test_gate_wrong_network_gets_case_expected_got_and_a_hint_for_every_gate(name):
-    def inverted(a, b):
-        return 1 - RIGHT_GATES[name](a, b)
+def test_xor_network_that_is_rejected_prints_no_tick(capsys):
+    with pytest.raises(CheckFailed):
+        ch01.xor_network(chapter_xor())
+    assert "✔" not in capsys.readouterr().out
 
+
+@pytest.mark.parametrize(("network", "case"), [
+    (RIGHT_NETWORKS["OR"](), "A=1, B=1"),
+    (RIGHT_NETWORKS["XNOR"](), "A=0, B=0"),
+    (net(AND=MCPNeuron(2, ["A", "B"]), XOR=MCPNeuron(1, ["A", "B"], ["AND", "A"])), "A=1, B=0"),
+])
+def test_xor_network_with_the_wrong_table_fails_on_the_table_first(network, case):
     with pytest.raises(CheckFailed) as info:
-        ch01.gate(inverted, name)
-    assert_helpful(info.value, f"your {name} network", "A=0, B=0")
+        ch01.xor_network(network)
+    assert_helpful(info.value, "your XOR network", case, "(A OR B) AND NOT (A AND B)")
 
 
-def test_gate_xor_claimed_by_one_neuron_fails_on_a_named_row():
-    or_neuron = MCPNeuron(1, ["A", "B"])
+def test_xor_network_rejects_a_plain_function():
     with pytest.raises(CheckFailed) as info:
-        ch01.gate(lambda a, b: or_neuron({"A": a, "B": b}), "XOR")
-    assert_helpful(info.value, "A=1, B=1", "expected 0", "got      1", "(A AND NOT B) OR (B AND NOT A)")
-
-
-def test_gate_network_that_crashes_is_reported_with_the_exception_name():
-    broken = MCPNetwork(["A", "B"], {"x": MCPNeuron(1, ["A"])})
-    with pytest.raises(CheckFailed) as info:
-        ch01.gate(lambda a, b: broken(A=a, B=b, C=0), "NOR")
-    assert_helpful(info.value, "A=0, B=0", "ValueError")
-
-
-def test_gate_stub_raises_not_implemented_error():
-    def nand(a, b):
-        raise NotImplementedError()
-
-    with pytest.raises(NotImplementedError):
-        ch01.gate(nand, "NAND")
-
-
-@pytest.mark.parametrize("name", ["nand", "IMPLIES", "", None])
-def test_gate_rejects_unknown_gate_name_naming_it(name):
-    with pytest.raises(ValueError, match=f"name must be one of .*got {name!r}"):
-        ch01.gate(RIGHT_GATES["AND"], name)
-
-
-@pytest.mark.parametrize("function", [None, 1, MCPNetwork.__name__])
-def test_gate_rejects_non_callable(function):
-    with pytest.raises(TypeError, match="must be a function"):
-        ch01.gate(function, "AND")
+        ch01.xor_network(lambda a, b: a ^ b)
+    assert_helpful(info.value, "expected an MCPNetwork", "got      function")
 
 
 # --- ch01.single_neuron_search ----------------------------------------------------------------
 
-def learner_search(max_synapses, *, inhibitory=True):
-    """A learner's exhaustive search, optionally forgetting the inhibitory role."""
+def neuron_search(max_synapses, *, inhibitory=True, order=PATTERNS):
+    """A learner's exhaustive search over one MCPNeuron, optionally forgetting the inhibitory role
+    or listing each table's rows in another ``order``."""
     roles = [("exc", k) for k in range(max_synapses + 1)] + ([("inh", 1)] if inhibitory else [])
     tables = set()
     for (ra, ka), (rb, kb), k_on in itertools.product(roles, roles, range(max_synapses + 1)):
@@ -272,53 +436,133 @@ def learner_search(max_synapses, *, inhibitory=True):
         inh = [n for n, r in (("A", ra), ("B", rb)) if r == "inh"]
         for theta in range(3 * max_synapses + 2):
             neuron = MCPNeuron(theta, excitatory, inh)
-            tables.add(tuple(neuron({"A": a, "B": b}) for a, b in itertools.product((0, 1), repeat=2)))
+            tables.add(tuple(neuron({"A": a, "B": b}) for a, b in order))
     return tables
 
 
-@pytest.mark.parametrize("max_synapses", [1, 2])
+@pytest.mark.parametrize("max_synapses", [1, 2, 3])
+def test_one_neuron_tables_are_what_a_brute_force_over_mcp_neurons_reaches(max_synapses):
+    reached = neuron_search(max_synapses)
+    assert reached == ch01._ONE_NEURON_TABLES
+    assert len(ch01._ONE_NEURON_TABLES) == 11
+    assert not {(0, 1, 1, 0), (1, 0, 0, 1), (1, 1, 1, 0)} & reached  # XOR, XNOR, NAND
+
+
+@pytest.mark.parametrize("max_synapses", [1, 2, 3])
 def test_single_neuron_search_right_answer_prints_one_tick_line(capsys, max_synapses):
-    ch01.single_neuron_search(learner_search(max_synapses), max_synapses)
+    ch01.single_neuron_search(neuron_search(max_synapses), max_synapses)
+    out = capsys.readouterr().out
+    assert out.startswith("✔ your search reaches exactly the 11 truth tables") and out.count("\n") == 1
+
+
+@pytest.mark.parametrize("convert", [
+    lambda ts: [list(t) for t in ts],
+    lambda ts: [np.array(t) for t in ts],
+    lambda ts: {tuple(np.int64(v) for v in t) for t in ts},
+    lambda ts: {tuple(bool(v) for v in t) for t in ts},
+    lambda ts: list(ts) + list(ts),  # duplicates count once
+    lambda ts: iter(ts),
+], ids=["lists", "arrays", "np-int64", "bools", "duplicates", "iterator"])
+def test_single_neuron_search_accepts_other_collections_of_tables(capsys, convert):
+    ch01.single_neuron_search(convert(neuron_search(2)), 2)
     assert_one_tick_line(capsys)
 
 
-def test_single_neuron_search_accepts_lists_and_numpy_rows(capsys):
-    ch01.single_neuron_search([list(np.array(t)) for t in learner_search(2)], 2)
-    assert_one_tick_line(capsys)
-
-
-def test_single_neuron_search_missing_inhibitory_roles_names_the_missing_tables():
+def test_single_neuron_search_missing_inhibitory_roles_names_the_missing_tables(capsys):
     with pytest.raises(CheckFailed) as info:
-        ch01.single_neuron_search(learner_search(2, inhibitory=False), 2)
-    assert_helpful(info.value, "max_synapses=2", "NOR", "A AND NOT B", "NOT A", "without those",
-                   "including inhibitory")
+        ch01.single_neuron_search(neuron_search(2, inhibitory=False), 2)
+    assert_helpful(info.value, "your exhaustive search", "max_synapses=2", "expected 11 tables",
+                   "got      6 tables; missing: A AND NOT B, B AND NOT A, NOR, NOT A, NOT B; not possible: none",
+                   "inhibitory too")
+    assert capsys.readouterr().out == ""
 
 
 def test_single_neuron_search_claiming_xor_says_one_neuron_cannot():
     with pytest.raises(CheckFailed) as info:
-        ch01.single_neuron_search(learner_search(2) | {(0, 1, 1, 0)}, 2)
-    assert_helpful(info.value, "max_synapses=2", "also XOR", "cannot compute")
+        ch01.single_neuron_search(neuron_search(2) | {(0, 1, 1, 0)}, 2)
+    assert_helpful(info.value, "max_synapses=2", "12 tables; missing: none; not possible: XOR", "cannot compute")
 
 
-def test_single_neuron_search_with_non_bit_outputs_is_a_check_failed_not_a_crash():
+def test_single_neuron_search_reports_missing_and_impossible_tables_together():
+    reached = neuron_search(1, inhibitory=False) | {(0, 1, 1, 0), (1, 1, 1, 0)}
     with pytest.raises(CheckFailed) as info:
-        ch01.single_neuron_search(learner_search(1) | {(0, 1, 1, 2)}, 1)
-    assert_helpful(info.value, "max_synapses=1", "(0, 1, 1, 2)")
+        ch01.single_neuron_search(reached, 1)
+    assert_helpful(info.value, "max_synapses=1",
+                   "missing: A AND NOT B, B AND NOT A, NOR, NOT A, NOT B; not possible: NAND, XOR")
 
 
-@pytest.mark.parametrize("reachable", [None, 5, [(0, "x", 1, 1)]])
-def test_single_neuron_search_rejects_reachable_that_is_not_a_collection_of_tables(reachable):
-    with pytest.raises(TypeError, match="reachable must be a collection of 4-tuples"):
+def test_single_neuron_search_with_rows_swapped_reaches_the_same_set_and_passes(capsys):
+    # Listing (0,1) and (1,0) the other way round swaps A and B in every table, and the set of
+    # one-neuron tables is symmetric in A and B: the learner's set is right as a set.
+    swapped = neuron_search(2, order=[(0, 0), (1, 0), (0, 1), (1, 1)])
+    assert swapped == ch01._ONE_NEURON_TABLES
+    ch01.single_neuron_search(swapped, 2)
+    assert_one_tick_line(capsys)
+
+
+def test_single_neuron_search_with_rows_in_reverse_order_gets_the_order_hint():
+    reversed_rows = neuron_search(2, order=PATTERNS[::-1])
+    with pytest.raises(CheckFailed) as info:
+        ch01.single_neuron_search(reversed_rows, 2)
+    assert_helpful(info.value, "max_synapses=2", "(0,0), (0,1), (1,0), (1,1)")
+
+
+def test_single_neuron_search_with_rows_in_reverse_order_fails_naming_the_mismatch():
+    with pytest.raises(CheckFailed) as info:
+        ch01.single_neuron_search(neuron_search(2, order=PATTERNS[::-1]), 2)
+    assert_helpful(info.value, "max_synapses=2", "missing: A OR B; not possible: NAND")
+
+
+def test_single_neuron_search_returning_none_fails_with_the_missing_return_hint():
+    with pytest.raises(CheckFailed) as info:
+        ch01.single_neuron_search(None, 2)
+    assert_helpful(info.value, "max_synapses=2", "expected a set of 4-tuples", "got      None",
+                   "did you forget `return`?")
+
+
+@pytest.mark.parametrize(("reachable", "shown"), [
+    (5, "got      int"),
+    ({1, 2}, "got      set"),
+])
+def test_single_neuron_search_with_something_other_than_tables_fails_saying_what_it_got(reachable, shown):
+    with pytest.raises(CheckFailed) as info:
         ch01.single_neuron_search(reachable, 2)
+    assert_helpful(info.value, "max_synapses=2", "4-tuples of 0/1 outputs", shown, "as a tuple")
 
 
-@pytest.mark.parametrize(("max_synapses", "error"), [(0, ValueError), (5, ValueError), (2.0, TypeError),
-                                                      (True, TypeError)])
+@pytest.mark.parametrize(("reachable", "shown"), [
+    ([(0, "x", 1, 1)], "also [(0, 'x', 1, 1)]"),
+    ([(0, None, 1, 1)], "also [(0, None, 1, 1)]"),
+])
+def test_single_neuron_search_with_non_bit_outputs_shows_the_bad_table(reachable, shown):
+    with pytest.raises(CheckFailed) as info:
+        ch01.single_neuron_search(reachable, 2)
+    assert_helpful(info.value, "max_synapses=2", "tables of four 0/1 outputs", shown, "one output per input pattern")
+
+
+@pytest.mark.parametrize(("extra", "shown"), [
+    ((0, 1, 1, 2), "also [(0, 1, 1, 2)]"),
+    ((0, -1, 1, 1), "also [(0, -1, 1, 1)]"),
+    ((0, 1, 1), "also [(0, 1, 1)]"),
+    ((0, 1, 1, 0, 1), "also [(0, 1, 1, 0, 1)]"),
+])
+def test_single_neuron_search_with_non_bit_or_wrong_length_tables_fails_showing_them(extra, shown):
+    with pytest.raises(CheckFailed) as info:
+        ch01.single_neuron_search(neuron_search(1) | {extra}, 1)
+    assert_helpful(info.value, "max_synapses=1", "expected tables of four 0/1 outputs", shown,
+                   "one output per input pattern")
+
+
+def test_single_neuron_search_with_fractional_outputs_is_not_accepted():
+    reached = {tuple(v / 2 if v else v for v in t) for t in neuron_search(1)}  # 1 → 0.5
+    reached |= ch01._ONE_NEURON_TABLES
+    with pytest.raises(CheckFailed):
+        ch01.single_neuron_search(reached, 1)
+
+
+@pytest.mark.parametrize(("max_synapses", "error"), [
+    (0, ValueError), (-1, ValueError), (2.0, TypeError), (True, TypeError), ("2", TypeError), (None, TypeError),
+])
 def test_single_neuron_search_rejects_bad_max_synapses_naming_it(max_synapses, error):
-    with pytest.raises(error, match="max_synapses"):
-        ch01.single_neuron_search(learner_search(1), max_synapses)
-
-
-def test_reference_single_neuron_tables_neurons_compute_their_tables():
-    for table, neuron in ch01.reference_single_neuron_tables(2).items():
-        assert tuple(neuron({"A": a, "B": b}) for a, b in itertools.product((0, 1), repeat=2)) == table
+    with pytest.raises(error, match="^max_synapses must be"):
+        ch01.single_neuron_search(neuron_search(1), max_synapses)

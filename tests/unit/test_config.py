@@ -130,6 +130,80 @@ def test_data_dir_empty_variable_counts_as_unset(monkeypatch):
     assert config.data_dir().resolve() == SHARED_DATA.resolve()
 
 
+def test_repository_is_the_folder_holding_the_package():
+    import neuronlab
+
+    assert config.REPOSITORY == Path(neuronlab.__file__).resolve().parent.parent
+    assert (config.REPOSITORY / "neuronlab" / "config.py").is_file()
+
+
+def make_data_folder(root, *, npz=True):
+    """``root/shared/data`` laid out like the course's data (or without its ``npz/``)."""
+    data = root / "shared" / "data"
+    (data / "keras").mkdir(parents=True)
+    if npz:
+        (data / "npz").mkdir()
+    return data
+
+
+@pytest.fixture
+def repository(monkeypatch, tmp_path):
+    """A stand-in repository folder ``tmp/course/repo``; NEURONLAB_DATA unset."""
+    repo = tmp_path / "course" / "repo"
+    repo.mkdir(parents=True)
+    monkeypatch.setattr(config, "REPOSITORY", repo)
+    monkeypatch.delenv("NEURONLAB_DATA", raising=False)
+    return repo
+
+
+def test_data_dir_uses_shared_data_beside_the_repository(repository):
+    data = make_data_folder(repository.parent)
+    assert config.data_dir() == data
+
+
+def test_data_dir_without_shared_data_beside_the_repository_is_none(repository):
+    assert config.data_dir() is None
+
+
+def test_data_dir_ignores_a_shared_data_folder_without_npz(repository):
+    make_data_folder(repository.parent, npz=False)
+    assert config.data_dir() is None
+
+
+@pytest.mark.parametrize("where", ["cwd", "cwd_parent", "repository_grandparent", "inside_repository"])
+def test_data_dir_never_searches_the_working_directory_or_other_folders(monkeypatch, repository, where):
+    root = {"cwd": repository.parent / "elsewhere", "cwd_parent": repository.parent / "elsewhere",
+            "repository_grandparent": repository.parent.parent, "inside_repository": repository}[where]
+    root.mkdir(exist_ok=True)
+    make_data_folder(root)
+    cwd = repository.parent / "elsewhere" / "deeper" if where == "cwd_parent" else repository.parent / "elsewhere"
+    cwd.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(cwd)
+    assert config.data_dir() is None
+
+
+def test_data_variable_wins_over_shared_data_beside_the_repository(monkeypatch, repository, tmp_path):
+    make_data_folder(repository.parent)
+    other = tmp_path / "mine"
+    other.mkdir()  # NEURONLAB_DATA is taken as it is, complete or not
+    monkeypatch.setenv("NEURONLAB_DATA", str(other))
+    assert config.data_dir() == other.resolve()
+
+
+def test_data_variable_pointing_at_a_missing_path_raises_even_with_shared_data_beside(monkeypatch, repository):
+    make_data_folder(repository.parent)
+    monkeypatch.setenv("NEURONLAB_DATA", str(repository / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="^NEURONLAB_DATA='.*nowhere' is not a folder"):
+        config.data_dir()
+
+
+def test_data_dir_empty_variable_falls_back_to_beside_the_repository(monkeypatch, repository):
+    monkeypatch.setenv("NEURONLAB_DATA", "")
+    assert config.data_dir() is None
+    data = make_data_folder(repository.parent)
+    assert config.data_dir() == data
+
+
 def test_keras_home_follows_the_variable(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     assert config.keras_home() == tmp_path

@@ -5,6 +5,7 @@ imports it through :func:`keras_module`, which prepares the offline cache first.
 """
 
 import os
+import re
 import urllib.error
 from pathlib import Path
 
@@ -140,6 +141,8 @@ def test_keras_loader_without_offline_data_or_network_raises_data_unavailable(mo
         getattr(data, loader)()
     message = str(info.value)
     assert f"Could not load {name}" in message and "URL fetch failure" in message
+    assert "no offline copy was found and the download failed" in message
+    assert "offline data folder" not in message
     assert isinstance(info.value, FileNotFoundError)
 
 
@@ -153,9 +156,112 @@ def test_california_housing_without_offline_data_or_network_raises_data_unavaila
     assert "California housing" in str(info.value) and "URLError" in str(info.value)
 
 
-def test_california_housing_with_a_data_folder_missing_the_file_raises_data_unavailable(monkeypatch, tmp_path):
+def test_california_housing_with_a_data_folder_missing_the_file_says_the_folder_is_incomplete(monkeypatch,
+                                                                                             tmp_path):
     monkeypatch.setenv("NEURONLAB_DATA", str(tmp_path))
-    with pytest.raises(data.DataUnavailableError, match="NEURONLAB_DATA"):
+    with pytest.raises(data.DataUnavailableError) as info:
+        data.load_california_housing()
+    message = str(info.value)
+    assert message.startswith(f"Could not load California housing: the offline data folder {tmp_path.resolve()} "
+                              "has no scikit_learn_data/cal_housing_py3.pkz (OSError: ")
+    assert "Point NEURONLAB_DATA at a complete copy" in message and "download failed" not in message
+
+
+# --- an incomplete offline folder, or no offline folder and a failed download ------------------
+
+@pytest.fixture
+def incomplete_data(monkeypatch, tmp_path):
+    """NEURONLAB_DATA pointing at a folder whose npz/ is empty."""
+    (tmp_path / "npz").mkdir()
+    monkeypatch.setenv("NEURONLAB_DATA", str(tmp_path))
+    return tmp_path.resolve()
+
+
+@pytest.fixture
+def no_data(monkeypatch, tmp_path):
+    """No offline data anywhere: NEURONLAB_DATA unset and nothing beside the (stand-in) repository."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.setattr(config, "REPOSITORY", repo)
+    monkeypatch.delenv("NEURONLAB_DATA", raising=False)
+    assert config.data_dir() is None
+
+
+@pytest.mark.parametrize(("loader", "name", "npz"), [
+    ("load_mnist", "MNIST", "mnist.npz"),
+    ("load_cifar10_subset", "CIFAR-10", "cifar10_subset.npz"),
+])
+def test_npz_loader_with_an_incomplete_offline_folder_names_the_missing_file(incomplete_data, loader, name, npz):
+    with pytest.raises(data.DataUnavailableError) as info:
+        getattr(data, loader)()
+    message = str(info.value)
+    assert message.startswith(f"Could not load {name}: the offline data folder {incomplete_data} has no npz/{npz} "
+                              "(FileNotFoundError: ")
+    assert "Point NEURONLAB_DATA at a complete copy" in message
+    assert "download failed" not in message
+    assert isinstance(info.value, FileNotFoundError)
+    assert isinstance(info.value.__cause__, FileNotFoundError)
+
+
+def test_npz_loader_with_incomplete_shared_data_beside_the_repository_names_that_folder(monkeypatch, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (tmp_path / "shared" / "data" / "npz").mkdir(parents=True)
+    monkeypatch.setattr(config, "REPOSITORY", repo)
+    monkeypatch.delenv("NEURONLAB_DATA", raising=False)
+    folder = re.escape(str(tmp_path / "shared" / "data"))
+    with pytest.raises(data.DataUnavailableError,
+                       match=f"^Could not load MNIST: the offline data folder {folder} has no npz/mnist.npz"):
+        data.load_mnist()
+
+
+def test_npz_file_without_the_expected_arrays_is_data_unavailable(incomplete_data):
+    np.savez(incomplete_data / "npz" / "mnist.npz", x_train=np.zeros(1))
+    with pytest.raises(data.DataUnavailableError, match="has no npz/mnist.npz \\(KeyError: "):
+        data.load_mnist()
+
+
+def test_truncated_npz_in_the_offline_folder_is_data_unavailable(incomplete_data):
+    (incomplete_data / "npz" / "mnist.npz").write_bytes(b"")
+    with pytest.raises(data.DataUnavailableError, match="offline data folder"):
+        data.load_mnist()
+
+
+def test_fashion_mnist_with_an_incomplete_offline_folder_names_the_keras_folder(monkeypatch, incomplete_data):
+    keras = keras_module()
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", _fail)
+    with pytest.raises(data.DataUnavailableError) as info:
+        data.load_fashion_mnist()
+    assert str(info.value).startswith(f"Could not load Fashion-MNIST: the offline data folder {incomplete_data} has "
+                                      "no keras/datasets/fashion-mnist/ (Exception: URL fetch failure")
+
+
+@pytest.mark.parametrize(("loader", "module", "name", "where"), [
+    ("load_fashion_mnist", "fashion_mnist", "Fashion-MNIST", "keras/datasets/fashion-mnist/"),
+    ("load_mnist", "mnist", "MNIST", "npz/mnist.npz"),
+    ("load_cifar10_subset", "cifar10", "CIFAR-10", "npz/cifar10_subset.npz"),
+])
+def test_keras_loader_with_no_offline_folder_says_the_download_failed(monkeypatch, loader, module, name, where):
+    keras = keras_module()  # before the repository is moved, so the Keras cache is set up as usual
+    monkeypatch.setattr(getattr(keras.datasets, module), "load_data", _fail)
+    monkeypatch.setattr(config, "REPOSITORY", Path("/nonexistent/repo"))
+    monkeypatch.delenv("NEURONLAB_DATA", raising=False)
+    with pytest.raises(data.DataUnavailableError) as info:
+        getattr(data, loader)()
+    message = str(info.value)
+    assert message.startswith(f"Could not load {name}: no offline copy was found and the download failed "
+                              "(Exception: URL fetch failure: no network). Set NEURONLAB_DATA")
+    assert f"(the one holding {where})" in message
+    assert "offline data folder" not in message
+
+
+def test_california_housing_with_no_offline_folder_says_the_download_failed(monkeypatch, no_data):
+    import sklearn.datasets
+
+    monkeypatch.setattr(sklearn.datasets, "fetch_california_housing", _fail_os)
+    with pytest.raises(data.DataUnavailableError,
+                       match="^Could not load California housing: no offline copy was found and the download "
+                             "failed \\(URLError: "):
         data.load_california_housing()
 
 

@@ -1,13 +1,15 @@
 """neuronlab.mcp: McCulloch–Pitts neurons, networks, truth tables, drawing."""
 
 import itertools
+import re
+from types import MappingProxyType
 
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
 
 from neuronlab import mcp
-from neuronlab.check.ch01 import reference_single_neuron_tables
+from neuronlab.check import ch01
 from neuronlab.mcp import ALWAYS_ON, MCPNetwork, MCPNeuron
 
 PAIRS = [(0, 0), (0, 1), (1, 0), (1, 1)]
@@ -113,9 +115,19 @@ def test_neuron_missing_activity_raises_naming_the_input():
         MCPNeuron(2, ["A", "B"])({"A": 1})
 
 
-@pytest.mark.parametrize("value", [2, -1, 0.5, 1.0, "1", None])
+@pytest.mark.parametrize(("value", "fires"), [
+    (1, 1), (0, 0), (True, 1), (False, 0), (np.bool_(True), 1), (np.bool_(False), 0),
+    (np.int64(1), 1), (np.int8(0), 0), (np.uint8(1), 1), (np.int32(1), 1),
+])
+def test_neuron_accepts_bools_and_integer_bits_of_any_kind(value, fires):
+    result = MCPNeuron(1, ["A"])({"A": value})
+    assert result == fires and type(result) is int
+
+
+@pytest.mark.parametrize("value", [2, -1, np.int64(2), np.uint8(255), 0.5, 1.0, 0.0, np.float64(1.0),
+                                   np.float32(0.0), "1", None, [1], np.array([1])])
 def test_neuron_rejects_activity_that_is_not_0_or_1_naming_the_input(value):
-    with pytest.raises(ValueError, match="'A'.*0 or 1"):
+    with pytest.raises(ValueError, match="^the activity of input 'A' must be 0 or 1 \\(an int or bool\\), got "):
         MCPNeuron(1, ["A"])({"A": value})
 
 
@@ -195,10 +207,28 @@ def test_network_rejects_neuron_named_like_the_always_on_input():
         MCPNetwork(["A"], {ALWAYS_ON: MCPNeuron(1, ["A"])})
 
 
-@pytest.mark.parametrize("neurons", [{}, [MCPNeuron(1, ["A"])], None])
-def test_network_rejects_empty_or_non_mapping_neurons(neurons):
-    with pytest.raises(TypeError, match="neurons"):
+@pytest.mark.parametrize("neurons", [[MCPNeuron(1, ["A"])], None, MCPNeuron(1, ["A"]), "n",
+                                     [("n", MCPNeuron(1, ["A"]))]])
+def test_network_rejects_non_mapping_neurons_naming_the_argument(neurons):
+    with pytest.raises(TypeError, match="^neurons must be a mapping from name to MCPNeuron, got "):
         MCPNetwork(["A"], neurons)
+
+
+def test_network_rejects_an_empty_mapping_with_value_error():
+    with pytest.raises(ValueError, match="^neurons must hold at least one neuron"):
+        MCPNetwork(["A"], {})
+
+
+@pytest.mark.parametrize("name", [1, None, ("n",), ""])
+def test_network_rejects_neuron_names_that_are_not_non_empty_strings(name):
+    with pytest.raises(TypeError, match=f"^neuron names must be non-empty strings, got {re.escape(repr(name))}"):
+        MCPNetwork(["A"], {name: MCPNeuron(1, ["A"])})
+
+
+def test_network_accepts_any_mapping_and_keeps_its_order():
+    neurons = MappingProxyType({"second": MCPNeuron(1, ["A"]), "first": MCPNeuron(1, ["second"])})
+    network = MCPNetwork(["A"], neurons)
+    assert list(network.neurons) == ["second", "first"] and network.outputs == ("first",)
 
 
 def test_network_rejects_non_neuron_values_naming_the_neuron():
@@ -223,9 +253,16 @@ def test_network_call_requires_exactly_its_inputs(given):
         xor_network()(**given)
 
 
-def test_network_call_rejects_non_bit_input_naming_it():
-    with pytest.raises(ValueError, match="'B'.*0 or 1"):
-        xor_network()(A=1, B=3)
+@pytest.mark.parametrize("value", [3, 1.0, np.float64(1.0), np.float64(0.0), "0"])
+def test_network_call_rejects_non_bit_input_naming_it(value):
+    with pytest.raises(ValueError, match="^the activity of input 'B' must be 0 or 1"):
+        xor_network()(A=1, B=value)
+
+
+def test_network_call_accepts_numpy_bits_and_bools():
+    network = xor_network()
+    assert network(A=np.bool_(True), B=np.int64(0)) == 1
+    assert network(A=True, B=np.uint8(1)) == 0
 
 
 def test_network_repr_lists_inputs_neurons_outputs():
@@ -285,9 +322,17 @@ def test_name_two_input_function_rejects_non_sequence():
         mcp.name_two_input_function(6)
 
 
-def test_name_two_input_function_rejects_values_other_than_0_or_1():
-    with pytest.raises(ValueError, match="0 or 1"):
-        mcp.name_two_input_function([0, 1, 2, 0])
+@pytest.mark.parametrize(("outputs", "index"), [
+    ([0, 2, 1, 0], 1), ([0, 1, 2, 0], 2), ([-1, 0, 0, 0], 0), ([0, 1, 1, 1.0], 3), ((0, np.float64(1.0), 1, 0), 1),
+    ([0, 1, "1", 0], 2), ([None, 0, 0, 0], 0),
+])
+def test_name_two_input_function_rejects_values_other_than_0_or_1_naming_the_position(outputs, index):
+    with pytest.raises(ValueError, match=f"^outputs\\[{index}\\] must be 0 or 1 \\(an int or bool\\), got "):
+        mcp.name_two_input_function(outputs)
+
+
+def test_name_two_input_function_accepts_numpy_bits_and_bools():
+    assert mcp.name_two_input_function([np.bool_(False), np.int8(1), True, np.uint8(0)]) == "XOR"
 
 
 # --- draw_network -----------------------------------------------------------------------------
@@ -336,11 +381,24 @@ def _one_neuron_shape(table):
     return True
 
 
+def brute_force_tables(max_synapses):
+    """Every table one MCPNeuron on A, B (and up to ``max_synapses`` always-on synapses) reaches,
+    with each input unconnected, excitatory up to ``max_synapses`` times, or inhibitory."""
+    roles = [("exc", k) for k in range(max_synapses + 1)] + [("inh", 1)]
+    tables = {}
+    for (ra, ka), (rb, kb), k_on in itertools.product(roles, roles, range(max_synapses + 1)):
+        excitatory = ["A"] * (ka if ra == "exc" else 0) + ["B"] * (kb if rb == "exc" else 0) + [ALWAYS_ON] * k_on
+        inhibitory = [n for n, r in (("A", ra), ("B", rb)) if r == "inh"]
+        for theta in range(3 * max_synapses + 2):
+            neuron = MCPNeuron(theta, excitatory, inhibitory)
+            tables.setdefault(table_of(neuron), neuron)
+    return tables
+
+
 @pytest.mark.parametrize("max_synapses", [1, 2, 4])
 def test_every_table_one_neuron_reaches_is_monotone_or_vetoed_in_each_input(max_synapses):
-    reachable = reference_single_neuron_tables(max_synapses)
+    reachable = brute_force_tables(max_synapses)
     for table, neuron in reachable.items():
-        assert table_of(neuron) == table
         assert _one_neuron_shape(table), mcp.name_two_input_function(table)
     # ...and every table of that shape is reached: the shape is exactly what one neuron can do.
     shaped = {t for t in itertools.product((0, 1), repeat=4) if _one_neuron_shape(t)}
@@ -351,13 +409,9 @@ def test_every_table_one_neuron_reaches_is_monotone_or_vetoed_in_each_input(max_
     assert unreachable == {"XOR", "XNOR", "NAND", "A OR NOT B", "B OR NOT A"}
 
 
-def test_brute_force_over_neurons_never_reaches_xor_xnor_nand():
-    roles = [("exc", k) for k in range(4)] + [("inh", 1)]
-    seen = set()
-    for (ra, ka), (rb, kb), k_on, theta in itertools.product(roles, roles, range(4), range(12)):
-        excitatory = ["A"] * (ka if ra == "exc" else 0) + ["B"] * (kb if rb == "exc" else 0) + [ALWAYS_ON] * k_on
-        inhibitory = [n for n, r in (("A", ra), ("B", rb)) if r == "inh"]
-        seen.add(table_of(MCPNeuron(theta, excitatory, inhibitory)))
-    assert seen == set(reference_single_neuron_tables(3))
-    for impossible in [(0, 1, 1, 0), (1, 0, 0, 1), (1, 1, 1, 0)]:
-        assert impossible not in seen
+@pytest.mark.parametrize("max_synapses", [1, 2, 3])
+def test_one_neuron_reaches_exactly_the_checks_eleven_tables(max_synapses):
+    assert set(brute_force_tables(max_synapses)) == ch01._ONE_NEURON_TABLES
+    assert len(ch01._ONE_NEURON_TABLES) == 11
+    for impossible in [(0, 1, 1, 0), (1, 0, 0, 1), (1, 1, 1, 0)]:  # XOR, XNOR, NAND
+        assert impossible not in ch01._ONE_NEURON_TABLES

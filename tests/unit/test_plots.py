@@ -1,6 +1,7 @@
 """neuronlab.plots: the figure style and the shared drawing helpers."""
 
 import base64
+import re
 import subprocess
 import sys
 
@@ -91,14 +92,71 @@ def test_draw_biological_neuron_into_given_axes():
     assert plots.draw_biological_neuron(ax) is ax
 
 
-def test_timeline_draws_each_event_with_highlight():
+def test_timeline_draws_each_event():
     events = [(1958, "perceptron"), (1943, "McCulloch–Pitts"), (1986.5, "backprop")]
-    ax = plots.timeline(events, highlight={"perceptron": "vermillion"})
+    ax = plots.timeline(events)
     assert isinstance(ax, Axes)
-    texts = [t.get_text() for t in ax.texts]
-    assert len(texts) == 3
-    assert any("1943" in t and "McCulloch–Pitts" in t for t in texts)
-    assert ax.get_xlim() == (1943 - 6, 1986.5 + 6)
+    # In time order, alternately above the axis (year first) and below it (label first).
+    assert [(t.get_text(), t.get_position()[1]) for t in ax.texts] == [
+        ("1943\nMcCulloch–Pitts", 1.0), ("perceptron\n1958", -1.0), ("1986.5\nbackprop", 1.0)]
+    assert ax.get_xlim() == (1943 - 4, 1986.5 + 4)
+    assert not ax.patches  # no spans, no shading
+
+
+def test_timeline_shades_and_labels_each_span_and_widens_the_axis_to_it():
+    events = [(1958, "perceptron"), (1986, "backprop")]
+    spans = [(1974, 1980, "first AI winter"), (1987, 1993.5, "second AI winter")]
+    ax = plots.timeline(events, spans=spans)
+    assert [t.get_text() for t in ax.texts if "winter" in t.get_text()] == ["first AI winter", "second AI winter"]
+    shaded = [p for p in ax.patches if p.get_alpha() == 0.25]
+    assert len(shaded) == 2
+    assert sorted(round(p.get_x(), 6) for p in shaded) == [1974, 1987]
+    assert ax.get_xlim() == (1958 - 4, 1993.5 + 4)
+
+
+def test_timeline_accepts_spans_as_lists_and_a_generator():
+    ax = plots.timeline([(1950, "a")], spans=([start, start + 5, "s"] for start in (1960, 1970)))
+    assert sum(t.get_text() == "s" for t in ax.texts) == 2
+
+
+def test_timeline_draws_into_given_axes():
+    _, given = plt.subplots()
+    assert plots.timeline([(1950, "a")], given, spans=[(1940, 1945, "war")]) is given
+
+
+def test_timeline_has_no_highlight_argument_any_more():
+    with pytest.raises(TypeError, match="highlight"):
+        plots.timeline([(1943, "MCP")], highlight={"MCP": "vermillion"})
+
+
+def test_timeline_spans_are_keyword_only():
+    with pytest.raises(TypeError):
+        plots.timeline([(1943, "MCP")], None, [(1940, 1950, "x")])
+
+
+@pytest.mark.parametrize("span", [
+    (1980, 1974, "backwards"),
+    (1974, 1974, "empty"),
+    (1974, 1980),
+    (1974, 1980, "label", "extra"),
+    ("1974", 1980, "year as text"),
+    (1974, None, "no end"),
+    (1974, 1980, 5),
+    (1974, 1980, None),
+    {1974, 1980, "set"},
+    "abc",
+    None,
+    1974,
+])
+def test_timeline_rejects_bad_spans_naming_the_span(span):
+    with pytest.raises(TypeError, match="^each span must be a \\(start_year, end_year, label\\) triple with start < "
+                                        f"end, got {re.escape(repr(span))}$"):
+        plots.timeline([(1943, "MCP")], spans=[(1990, 1995, "fine"), span])
+
+
+def test_timeline_accepts_a_mix_of_tuple_and_list_events():
+    ax = plots.timeline([(1958, "perceptron"), [1943, "McCulloch–Pitts"]])
+    assert len(ax.texts) == 2
 
 
 def test_timeline_accepts_a_generator():
@@ -125,6 +183,17 @@ def test_timeline_rejects_bad_pairs_naming_the_event(events):
         plots.timeline(events)
 
 
-def test_timeline_rejects_unknown_highlight_colour_naming_highlight():
-    with pytest.raises(ValueError, match="highlight.*'red'"):
-        plots.timeline([(1943, "MCP")], highlight={"MCP": "red"})
+def test_draw_cortex_layers_labels_six_layers_and_is_the_same_every_run():
+    ax = plots.draw_cortex_layers()
+    assert isinstance(ax, Axes) and ax.get_title() == "layered cortex"
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[:6] == ["I", "II", "III", "IV", "V", "VI"] and "surface of the brain" in texts
+    again = plots.draw_cortex_layers()
+    assert plots.figure_to_png(ax.figure) == plots.figure_to_png(again.figure)
+
+
+def test_draw_cortex_layers_into_given_axes_and_rejects_non_axes():
+    _, given = plt.subplots()
+    assert plots.draw_cortex_layers(given, seed=1) is given
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        plots.draw_cortex_layers("left")

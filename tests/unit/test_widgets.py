@@ -1,10 +1,13 @@
 """neuronlab.widgets: the explorable base class and chapter 01's gate builder."""
 
 import base64
+import itertools
+import re
 import time
 
 import ipywidgets as widgets
 import pytest
+from traitlets import TraitError
 
 from neuronlab.mcp import ALWAYS_ON
 from neuronlab.widgets import Explorable, base
@@ -77,7 +80,60 @@ def test_gate_state_three_inputs_and_majority_or():
     assert len(majority.rows) == 8
     assert gate_state(**three, threshold=1).name == "A OR B OR C"
     assert gate_state(A="excitatory ×2", B="excitatory", C="excitatory", threshold=3).name == \
-        "fires on 3 of 8 input patterns"
+        "at least 3 of {A×2, B, C}"
+
+
+@pytest.mark.parametrize(("controls", "name"), [
+    ({"B": "inhibitory", "C": "inhibitory", "threshold": 1}, "A AND NOT B AND NOT C"),
+    ({"C": "inhibitory", "threshold": 1}, "(A OR B) AND NOT C"),
+    ({"C": "inhibitory", "threshold": 2}, "A AND B AND NOT C"),
+    ({"A": "excitatory ×2", "C": "inhibitory", "threshold": 2}, "at least 2 of {A×2, B} AND NOT C"),
+    ({"A": "excitatory ×2", "B": "excitatory ×2", "C": "inhibitory", "threshold": 2}, "(A OR B) AND NOT C"),
+    ({"A": "inhibitory", "C": "excitatory", "threshold": 1}, "(B OR C) AND NOT A"),
+    ({"A": "inhibitory", "B": "inhibitory", "C": "inhibitory", "always_on": 1, "threshold": 1},
+     "NOT A AND NOT B AND NOT C"),
+    ({"A": "inhibitory", "B": "inhibitory", "C": "inhibitory", "threshold": 0}, "NOT A AND NOT B AND NOT C"),
+    ({"C": "inhibitory", "always_on": 1, "threshold": 1}, "NOT C"),
+    ({"B": "inhibitory", "C": "inhibitory", "always_on": 2, "threshold": 2}, "NOT B AND NOT C"),
+    ({"C": "inhibitory", "always_on": 1, "threshold": 2}, "at least 2 of {always-on, A, B} AND NOT C"),
+    ({"C": "inhibitory", "always_on": 1, "threshold": 3}, "A AND B AND NOT C"),  # "always-on AND …" is dropped
+    ({"C": "excitatory ×2", "always_on": 1, "threshold": 3}, "at least 3 of {always-on, A, B, C×2}"),
+])
+def test_gate_state_names_three_input_and_vetoed_neurons_from_the_neuron(controls, name):
+    assert gate_state(**controls).name == name
+
+
+def _as_python(name, inputs):
+    """The gate builder's name as a Python expression over the input names (and ``ON``)."""
+    two_input = {"NAND": "not ({x} and {y})", "NOR": "not ({x} or {y})", "XOR": "({x} != {y})",
+                 "XNOR": "({x} == {y})"}
+    if name in two_input:
+        return two_input[name].format(x=inputs[0], y=inputs[1])
+    name = {"always 0": "False", "always 1": "True"}.get(name, name)
+    name = re.sub(r"majority of (\w), (\w), (\w)", r"(\1 + \2 + \3 >= 2)", name)
+
+    def at_least(match):
+        terms = []
+        for term in match.group(2).split(", "):
+            term = term.replace("always-on", "ON")
+            term, _, times = term.partition("×")
+            terms.append(f"{times or 1} * {term}")
+        return f"({' + '.join(terms)} >= {match.group(1)})"
+
+    name = re.sub(r"at least (\d+) of \{([^}]*)\}", at_least, name)
+    return name.replace("AND", "and").replace("OR", "or").replace("NOT", "not")
+
+
+def test_every_gate_builder_name_is_a_true_description_of_its_truth_table():
+    # The names are built from the neuron; reading each one back as a formula must give the table.
+    settings = itertools.product(ROLES, ROLES, ROLES, range(3), range(7))
+    for a, b, c, always_on, threshold in settings:
+        state = gate_state(A=a, B=b, C=c, always_on=always_on, threshold=threshold)
+        formula = _as_python(state.name, state.inputs)
+        for bits, out in state.rows:
+            env = dict(zip(state.inputs, bits), ON=1)
+            assert int(bool(eval(formula, {}, env))) == out, (state.name, formula, bits)  # noqa: S307
+        assert "fires on" not in state.name and "1" not in state.name.replace("always 1", "")
 
 
 def test_gate_state_builds_the_neuron_the_controls_describe():
@@ -236,8 +292,53 @@ def test_explorable_subclass_redraws_on_every_control_change(shown):
     counter.controls["n"].value = 4
     assert counter.current_state() == {"n": 4, "double": 8}
     assert len(shown) == 2 and shown[1] != shown[0]
-    assert counter.set(n=4) == {"n": 4, "double": 8}
-    assert len(shown) == 2  # no change, no redraw
+    counter.controls["n"].value = 4  # no change, no redraw
+    assert len(shown) == 2
+
+
+def test_explorable_set_redraws_once_even_without_a_change(shown):
+    counter = Counter()
+    assert counter.set(n=1) == {"n": 1, "double": 2}
+    assert len(shown) == 2 and shown[1] == shown[0]
+    assert counter.set() == {"n": 1, "double": 2}
+    assert len(shown) == 3
+
+
+def test_set_of_several_controls_redraws_exactly_once_showing_the_final_state(builder, shown):
+    assert len(shown) == 1  # drawn once when built
+    state = builder.set(A="inhibitory", B="not connected", always_on=1, threshold=1)
+    assert state.name == "NOT A"
+    assert len(shown) == 2
+    assert shown[-1] == builder.png()
+
+
+def test_set_one_control_redraws_once_and_single_control_changes_still_redraw_each(builder, shown):
+    builder.set(threshold=1)
+    assert len(shown) == 2
+    builder.controls["A"].value = "inhibitory"
+    builder.controls["threshold"].value = 0
+    assert len(shown) == 4
+
+
+def test_set_unknown_control_draws_nothing(builder, shown):
+    with pytest.raises(ValueError, match="unknown control"):
+        builder.set(threshold=1, theta=1)
+    assert len(shown) == 1 and builder.values()["threshold"] == 2
+
+
+def test_set_with_a_bad_value_raises_and_leaves_later_changes_redrawing(builder, shown):
+    with pytest.raises(TraitError):
+        builder.set(A="sometimes")
+    assert len(shown) == 2  # the rejected set() still redraws once, showing the unchanged controls
+    builder.controls["threshold"].value = 1  # not stuck holding back redraws
+    assert len(shown) == 3 and shown[-1] == builder.png()
+
+
+def test_set_that_fails_half_way_still_shows_the_controls_state(builder, shown):
+    with pytest.raises(TraitError):
+        builder.set(threshold=1, A="sometimes")
+    assert builder.values()["threshold"] == 1
+    assert shown[-1] == builder.png()
 
 
 def test_explorable_base_methods_must_be_provided():
