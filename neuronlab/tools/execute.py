@@ -85,7 +85,9 @@ def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:
     except Exception as error:  # nbclient's errors, timeouts and a dead kernel alike
         ename = getattr(error, "ename", type(error).__name__)
         evalue = getattr(error, "evalue", None) or (str(error).strip().splitlines() or [""])[-1]
-        raise NotebookFailed(path, current.get("index"), f"{ename}: {evalue}") from error
+        index = current.get("index")
+        cell = notebook.cells[index] if index is not None else None
+        raise NotebookFailed(path, index, f"{ename}: {evalue}", cell) from error
     seconds = time.perf_counter() - start
     clean(notebook)
     stamp.stamp(notebook, seconds=seconds, mode="quick" if quick else "full")
