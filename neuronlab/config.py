@@ -51,11 +51,6 @@ def quick_mode() -> bool:
     )
 
 
-def mode() -> str:
-    """``"quick"`` or ``"full"``: the name the executor stamps on a notebook."""
-    return "quick" if quick_mode() else "full"
-
-
 def _full_or_quick(full: int, quick: int) -> int:
     for name, value in (("full", full), ("quick", quick)):
         if isinstance(value, bool) or not isinstance(value, int):

@@ -15,14 +15,12 @@ SHARED_DATA = Path("/work/shared/data")
 def test_quick_mode_is_on_for_yes_words(monkeypatch, word):
     monkeypatch.setenv("NEURONLAB_QUICK", word)
     assert config.quick_mode() is True
-    assert config.mode() == "quick"
 
 
 @pytest.mark.parametrize("word", ["", "0", "false", "False", "no", "OFF"])
 def test_quick_mode_is_off_for_no_words(monkeypatch, word):
     monkeypatch.setenv("NEURONLAB_QUICK", word)
     assert config.quick_mode() is False
-    assert config.mode() == "full"
 
 
 def test_quick_mode_is_off_when_unset(monkeypatch):
