@@ -25,12 +25,12 @@ def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
 def setup_cell(url: str) -> str:
     """The setup cell's source for a repository at ``url``."""
     return (
-        "# Setup: the same first cell in every notebook (locally, in Binder and in Colab).\n"
+        "# Setup: the same first cell in every notebook (local, Binder, Colab)\n"
         "import sys\n"
-        'if "google.colab" in sys.modules:  # Colab starts empty: install the course\'s helper package\n'
+        'if "google.colab" in sys.modules:  # Colab: install the helper package\n'
         f'    %pip install --quiet "neuronlab @ git+{url}"\n'
         "import neuronlab\n"
-        "neuronlab.setup()  # seeds, quiet TensorFlow logs, offline data if present, figure style"
+        "neuronlab.setup()  # seeds, quiet logs, offline data, figure style"
     )
 
 
