@@ -153,9 +153,11 @@ class MCPNetwork:
                 raise ValueError(f"the name {name!r} is used twice; every input and neuron needs its own")
             missing = [n for n in neuron.inputs if n not in known]
             if missing:
+                hint = " (for the always-on input, use the constant ALWAYS_ON, not a string)" if any(
+                    m.upper() in ("ALWAYS_ON", "ALWAYS-ON", "ON") for m in missing) else ""
                 raise ValueError(
                     f"neuron {name!r} reads {missing}, which is not an input nor a neuron listed before it; "
-                    f"known so far: {sorted(known)}"
+                    f"known so far: {sorted(known)}{hint}"
                 )
             known.add(name)
         self.neurons = dict(neurons)

@@ -232,7 +232,7 @@ def draw_cortex_layers(ax=None, *, seed: int = 3):
         top = 6 - depth
         ax.axhspan(top - 1, top, color=PALETTE["sky"], alpha=0.10 + 0.06 * (depth % 2), lw=0)
         ax.text(-0.35, top - 0.5, name, ha="right", va="center", fontsize=9, color=PALETTE["grey"])
-        count = 2 if name == "I" else 4
+        count = 0 if name == "I" else 4  # layer I holds fibres, hardly any cell bodies
         xs = np.sort(rng.uniform(0.3, 3.7, size=count))
         ys = top - 0.5 + rng.uniform(-0.25, 0.25, size=count)
         bodies += [(x, y, depth) for x, y in zip(xs, ys)]
@@ -245,6 +245,6 @@ def draw_cortex_layers(ax=None, *, seed: int = 3):
     ax.set_xlim(-0.9, 4.0)
     ax.set_ylim(0, 6.6)
     ax.text(1.95, 6.15, "surface of the brain", ha="center", fontsize=8.5, color=PALETTE["grey"])
-    ax.set_title("layered cortex")
+    ax.set_title("layered cortex (schematic)")
     ax.axis("off")
     return ax

@@ -64,27 +64,28 @@ def mcp_neuron(function: Callable) -> None:
     an array of n_patterns 0/1 outputs.
     """
     _require_callable(function, "mcp_neuron")
-    veto = "any active inhibitory input silences the neuron, however many excitatory inputs are active."
-    at_least = "the neuron fires when the number of active excitatory inputs is *at least* θ (>=, not >)."
     cases = [
-        (_table((0, 0), (0, 1), (1, 0), (1, 1)), _no_columns(4), 2, [0, 0, 0, 1], at_least),
-        (_table((1, 1), (1, 0), (0, 0)), _no_columns(3), 1, [1, 1, 0], at_least),
-        (_table((1, 1), (1, 1)), _table(1, 0), 1, [0, 1], veto),
-        (_table((1, 1, 1), (1, 1, 0)), _table((0, 1), (0, 0)), 2, [0, 1], veto),
-        (_no_columns(2), _no_columns(2), 0, [1, 1],
-         "with θ=0 the neuron fires even with no input at all (a sum over no columns is 0, and 0 >= 0)."),
-        (_table(0, 1), _table(0, 0), 0, [1, 1], "with θ=0 and no active inhibitory input, the neuron fires."),
-        (_table((1, 0, 1)), _table((0, 0)), 2, [1], at_least),
+        (_table((0, 0), (0, 1), (1, 0), (1, 1)), _no_columns(4), 2, [0, 0, 0, 1]),
+        (_table((1, 1), (1, 0), (0, 0)), _no_columns(3), 1, [1, 1, 0]),
+        (_table((1, 1), (1, 1)), _table(1, 0), 1, [0, 1]),
+        (_table((1, 1, 1), (1, 1, 0)), _table((0, 1), (0, 0)), 2, [0, 1]),
+        (_table((0, 0), (1, 1)), _table(1, 1), 1, [0, 0]),
+        (_no_columns(2), _no_columns(2), 0, [1, 1]),  # θ=0: a sum over no columns is 0, and 0 >= 0
+        (_table(0, 1), _table(0, 0), 0, [1, 1]),
+        (_table((1, 0, 1)), _table((0, 0)), 2, [1]),
     ]
-    for excitatory, inhibitory, threshold, expected, hint in cases:
+    for excitatory, inhibitory, threshold, expected in cases:
         case = (f"excitatory={excitatory.tolist()}, inhibitory={inhibitory.tolist()}, threshold={threshold}")
         try:
             result = function(excitatory.copy(), inhibitory.copy(), threshold)
         except NotImplementedError:
             raise
         except Exception as error:
+            crash_hint = ("combine arrays with & and ~ (or *, 1 -), not with `and`/`not`, which want single values."
+                          if "truth value of an array" in str(error)
+                          else "use NumPy reductions over axis=1 (one row per input pattern).")
             raise CheckFailed("mcp_neuron", case, expected, Verbatim(f"{type(error).__name__}: {error}"),
-                              "use NumPy reductions over axis=1 (one row per input pattern).") from error
+                              crash_hint) from error
         if result is None:
             raise CheckFailed("mcp_neuron", case, expected, None, "it returned None: did you forget `return`?")
         got = np.asarray(result)
@@ -95,8 +96,23 @@ def mcp_neuron(function: Callable) -> None:
         if not np.isin(got, (0, 1)).all():  # before any arithmetic: the values may be None or text
             raise CheckFailed("mcp_neuron", case, expected, got.tolist(), "every output must be 0 or 1.")
         if not np.array_equal(got.astype(int), expected):
-            raise CheckFailed("mcp_neuron", case, expected, got.tolist(), hint)
+            raise CheckFailed("mcp_neuron", case, expected, got.tolist(),
+                              _neuron_hint(got.astype(int), np.array(expected), inhibitory, threshold))
     passed(f"mcp_neuron is right on all {len(cases)} batches, including inhibition and θ=0.")
+
+
+def _neuron_hint(got, expected, inhibitory, threshold) -> str:
+    """Say which way the answer is wrong, on the first row where it is wrong."""
+    row = int(np.flatnonzero(got != expected)[0])
+    if expected[row] == 1 and threshold == 0:
+        return "with θ=0 the neuron fires even with no active input (a sum of 0 is >= 0), unless vetoed."
+    if expected[row] == 1:
+        return ("it stays silent on a row that should fire: reduce each row on its own (axis=1), and fire "
+                "when the count of active excitatory inputs is *at least* θ (>=, not >).")
+    if np.any(inhibitory[row]):
+        return "an active inhibitory input must silence the neuron on its row, whatever the excitatory inputs do."
+    return ("it fires on a row where fewer than θ excitatory inputs are active: sum each row on its own "
+            "(axis=1) and compare with >= θ.")
 
 
 def network(net: mcp.MCPNetwork, name: str, *, quiet: bool = False) -> None:
@@ -122,16 +138,27 @@ def network(net: mcp.MCPNetwork, name: str, *, quiet: bool = False) -> None:
         passed(f"{what} matches the truth table on all 4 input rows.")
 
 
+def _hidden_tables(net: mcp.MCPNetwork) -> set[str]:
+    """The names of the functions the network's hidden neurons compute."""
+    tables = {}
+    for a, b in PATTERNS:
+        state = net.activities(A=a, B=b)
+        for name in net.neurons:
+            tables.setdefault(name, []).append(state[name])
+    return {mcp.name_two_input_function(t) for n, t in tables.items() if n not in net.outputs}
+
+
 def xor_network(net: mcp.MCPNetwork) -> None:
-    """Check an XOR network built as (A OR B) AND NOT (A AND B): its output neuron is vetoed by a neuron."""
+    """Check an XOR network built as (A OR B) AND NOT (A AND B), not as the chapter's
+    (A AND NOT B) OR (B AND NOT A): it must hold an A AND B neuron and not the two one-sided ones."""
     network(net, "XOR", quiet=True)
-    output = net.neurons[net.outputs[0]]
-    if not any(source in net.neurons for source in output.inhibitory):
-        raise CheckFailed("your XOR network's output neuron", None,
-                          Verbatim("an inhibitory synapse from another neuron (the A AND B neuron)"),
-                          Verbatim(f"inhibitory inputs {list(output.inhibitory)}"),
-                          "this exercise asks for a different construction from the chapter's: "
-                          "(A OR B) AND NOT (A AND B).")
+    hidden = _hidden_tables(net)
+    if "A AND B" not in hidden or {"A AND NOT B", "B AND NOT A"} <= hidden:
+        raise CheckFailed("your XOR network's hidden neurons", None,
+                          Verbatim("an A AND B neuron (and an A OR B one), as in (A OR B) AND NOT (A AND B)"),
+                          Verbatim(", ".join(sorted(hidden)) or "no hidden neuron"),
+                          "this exercise asks for a different construction from the chapter's: let one neuron "
+                          "compute A OR B, another A AND B, and make the second one veto the output.")
     passed("your XOR network matches the truth table on all 4 input rows, built as (A OR B) AND NOT (A AND B).")
 
 
@@ -154,6 +181,10 @@ def single_neuron_search(reachable, max_synapses: int) -> None:
     if reachable is None:
         raise CheckFailed(what, case, Verbatim("a set of 4-tuples"), None,
                           "it returned None: did you forget `return`?")
+    if not isinstance(reachable, (set, frozenset)):
+        raise CheckFailed(what, case, Verbatim("a set of 4-tuples of 0/1 outputs, e.g. {(0, 0, 0, 1), ...}"),
+                          Verbatim(type(reachable).__name__),
+                          "collect each neuron's truth table as a tuple into a set(): a set keeps each table once.")
     try:
         tables = [tuple(table) for table in reachable]
     except TypeError:
@@ -162,7 +193,8 @@ def single_neuron_search(reachable, max_synapses: int) -> None:
     bad = [t for t in tables if len(t) != 4 or not all(_is_bit(v) for v in t)]
     if bad:
         raise CheckFailed(what, case, Verbatim("tables of four 0/1 outputs"), Verbatim(f"also {[tuple(t) for t in bad[:3]]}"),
-                          "each table lists one output per input pattern (0,0), (0,1), (1,0), (1,1).")
+                          "each table lists one output per input pattern (0,0), (0,1), (1,0), (1,1); if the "
+                          "values are not 0 or 1, your mcp_neuron from exercise 1 may be wrong.")
     got = {tuple(int(v) for v in table) for table in tables}
     missing, extra = _ONE_NEURON_TABLES - got, got - _ONE_NEURON_TABLES
     if missing or extra:

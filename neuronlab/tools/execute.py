@@ -57,7 +57,11 @@ class NotebookFailed(RuntimeError):
         else:
             first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
             where = f"cell {cell_index} (id {cell.get('id', '?')}, counting from 0): {first_line[:60]!r}"
-        super().__init__(f"{_rel(path)} failed in {where}\n    {summary}")
+        grade_id = (cell or {}).get("metadata", {}).get("nbgrader", {}).get("grade_id") if cell else None
+        if grade_id:
+            where += f" [nbgrader {grade_id}]"
+        details = "\n".join("    " + line for line in summary.splitlines())
+        super().__init__(f"{_rel(path)} failed in {where}\n{details}")
 
 
 def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:

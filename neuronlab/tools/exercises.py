@@ -77,13 +77,14 @@ def validate(notebook: nbformat.NotebookNode, name: str) -> None:
         where = f"{name}, cell {index} (id {cell.get('id', '?')})"
         depth, has_markers = 0, False
         for number, line in enumerate(cell.source.splitlines(), 1):
-            marker = line.strip()
-            has_markers = has_markers or marker in (BEGIN, END)
-            if marker == BEGIN:
+            # A marker is any line holding the words, exactly as nbgrader's ClearSolutions sees it.
+            if "BEGIN SOLUTION" in line:
+                has_markers = True
                 if depth:
                     raise SolutionNotebookError(f"{where}, line {number}: a second {BEGIN} before {END}")
                 depth = 1
-            elif marker == END:
+            elif "END SOLUTION" in line:
+                has_markers = True
                 if not depth:
                     raise SolutionNotebookError(f"{where}, line {number}: {END} without a {BEGIN} before it")
                 depth = 0
@@ -91,7 +92,8 @@ def validate(notebook: nbformat.NotebookNode, name: str) -> None:
             raise SolutionNotebookError(f"{where}: {BEGIN} has no {END}; the exercise would lose the rest of the cell")
         grading = cell.metadata.get("nbgrader", {})
         if has_markers and not grading.get("solution"):
-            raise SolutionNotebookError(f"{where}: has solution markers but no nbgrader metadata with solution: true")
+            raise SolutionNotebookError(f"{where}: has solution markers (a line with BEGIN/END SOLUTION) but no "
+                                        "nbgrader metadata with solution: true; reword it or make it a solution cell")
 
 
 def generate(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -121,8 +123,12 @@ def target_for(source: Path) -> Path:
 def render(source: Path) -> str:
     """The exercise notebook for ``source``, as the text that belongs on disk."""
     notebook = nbformat.read(source, as_version=4)
-    validate(notebook, str(source.relative_to(ROOT)))
-    return nbformat.writes(generate(notebook)) + "\n"
+    name = str(source.relative_to(ROOT))
+    validate(notebook, name)
+    try:
+        return nbformat.writes(generate(notebook)) + "\n"
+    except RuntimeError as error:  # nbgrader's own complaints, with the notebook named
+        raise SolutionNotebookError(f"{name}: nbgrader could not generate the exercise: {error}") from error
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -118,7 +118,8 @@ class GateBuilder(Explorable):
                     for name, default in zip(INPUT_NAMES, ("excitatory", "excitatory", "not connected"))}
         controls["always_on"] = widgets.IntSlider(0, min=0, max=2, description="always-on input",
                                                   style=style, layout=layout)
-        controls["threshold"] = widgets.IntSlider(2, min=0, max=6, description="threshold θ",
+        # θ >= 1 as in McCulloch and Pitts' neurons (θ = 0 would let inhibition alone make NOT).
+        controls["threshold"] = widgets.IntSlider(2, min=1, max=6, description="threshold θ",
                                                   style=style, layout=layout)
         return controls
 

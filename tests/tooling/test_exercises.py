@@ -135,3 +135,17 @@ def test_nbgrader_generate_assignment_gives_the_same_student_notebooks(tmp_path)
         ours = nbformat.read(exercises.target_for(source), as_version=4)
         theirs.metadata.pop("neuronlab", None)  # the one difference: ours drops the solution's run stamp
         assert theirs.cells == ours.cells and theirs.metadata == ours.metadata
+
+
+@pytest.mark.parametrize("source", ["## BEGIN SOLUTION\ny = 2", "y = 1  # BEGIN SOLUTION here\ny = 2"])
+def test_markers_are_found_as_nbgrader_finds_them_anywhere_in_a_line(source):
+    notebook = _solution((source, ANSWER, None))
+    with pytest.raises(exercises.SolutionNotebookError, match="has no ### END SOLUTION"):
+        exercises.validate(notebook, "demo.ipynb")
+
+
+def test_a_marker_mentioned_in_a_markdown_cell_is_named_before_nbgrader_trips_on_it():
+    notebook = _solution(("x = 1", None, None))
+    notebook.cells.append(nbformat.v4.new_markdown_cell("Write your answer after ### BEGIN SOLUTION ..."))
+    with pytest.raises(exercises.SolutionNotebookError, match=r"demo\.ipynb, cell 1 .*BEGIN SOLUTION"):
+        exercises.validate(notebook, "demo.ipynb")

@@ -181,7 +181,7 @@ EMPTY_CASE = "excitatory=[[], []], inhibitory=[[], []], threshold=0"
 def test_mcp_neuron_right_answers_print_one_tick_line(capsys, function):
     ch01.mcp_neuron(function)
     out = capsys.readouterr().out
-    assert out.startswith("✔ mcp_neuron is right on all 7 batches") and out.count("\n") == 1
+    assert out.startswith("✔ mcp_neuron is right on all 8 batches") and out.count("\n") == 1
 
 
 def test_mcp_neuron_gets_fresh_arrays_so_a_neuron_that_writes_into_them_is_judged_fairly(capsys):
@@ -197,13 +197,13 @@ def test_mcp_neuron_gets_fresh_arrays_so_a_neuron_that_writes_into_them_is_judge
 def test_mcp_neuron_ignoring_inhibition_fails_on_the_veto_case():
     with pytest.raises(CheckFailed) as info:
         ch01.mcp_neuron(lambda e, i, t: (np.sum(e, axis=1) >= t).astype(int))
-    assert_helpful(info.value, VETO_CASE, "expected [0, 1]", "got      [1, 1]", "inhibitory input silences")
+    assert_helpful(info.value, VETO_CASE, "expected [0, 1]", "got      [1, 1]", "inhibitory input must silence")
 
 
 def test_mcp_neuron_subtracting_inhibition_fails_on_the_absolute_veto_case():
     with pytest.raises(CheckFailed) as info:
         ch01.mcp_neuron(lambda e, i, t: (np.sum(e, axis=1) - np.sum(i, axis=1) >= t).astype(int))
-    assert_helpful(info.value, VETO_CASE, "silences")
+    assert_helpful(info.value, VETO_CASE, "must silence")
 
 
 def test_mcp_neuron_using_greater_than_fails_with_the_at_least_hint():
@@ -397,8 +397,8 @@ def test_xor_network_chapter_construction_fails_with_the_different_construction_
     assert tuple(out for _, out in network.truth_table()) == GATE_TABLES["XOR"]  # right table, wrong build
     with pytest.raises(CheckFailed) as info:
         ch01.xor_network(network)
-    assert_helpful(info.value, "your XOR network's output neuron", "an inhibitory synapse from another neuron",
-                   "got      inhibitory inputs []", "different construction", "(A OR B) AND NOT (A AND B)")
+    assert_helpful(info.value, "your XOR network's hidden neurons", "an A AND B neuron",
+                   "got      A AND NOT B, B AND NOT A", "different construction", "(A OR B) AND NOT (A AND B)")
 
 
 def test_xor_network_that_is_rejected_prints_no_tick(capsys):
@@ -456,16 +456,25 @@ def test_single_neuron_search_right_answer_prints_one_tick_line(capsys, max_syna
 
 
 @pytest.mark.parametrize("convert", [
-    lambda ts: [list(t) for t in ts],
-    lambda ts: [np.array(t) for t in ts],
     lambda ts: {tuple(np.int64(v) for v in t) for t in ts},
     lambda ts: {tuple(bool(v) for v in t) for t in ts},
-    lambda ts: list(ts) + list(ts),  # duplicates count once
-    lambda ts: iter(ts),
-], ids=["lists", "arrays", "np-int64", "bools", "duplicates", "iterator"])
-def test_single_neuron_search_accepts_other_collections_of_tables(capsys, convert):
+    lambda ts: frozenset(ts),
+], ids=["np-int64", "bools", "frozenset"])
+def test_single_neuron_search_accepts_sets_of_tables_in_any_number_type(capsys, convert):
     ch01.single_neuron_search(convert(neuron_search(2)), 2)
     assert_one_tick_line(capsys)
+
+
+@pytest.mark.parametrize("convert", [
+    lambda ts: [tuple(t) for t in ts],
+    lambda ts: list(ts) + list(ts),  # duplicates would inflate the count printed next
+    lambda ts: iter(ts),
+    lambda ts: "{(0, 0, 0, 1)}",
+], ids=["list", "duplicates", "iterator", "string"])
+def test_single_neuron_search_insists_on_a_set(convert):
+    with pytest.raises(CheckFailed) as info:
+        ch01.single_neuron_search(convert(neuron_search(2)), 2)
+    assert_helpful(info.value, "a set of 4-tuples", "into a set()")
 
 
 def test_single_neuron_search_missing_inhibitory_roles_names_the_missing_tables(capsys):
@@ -531,13 +540,15 @@ def test_single_neuron_search_with_something_other_than_tables_fails_saying_what
 
 
 @pytest.mark.parametrize(("reachable", "shown"), [
-    ([(0, "x", 1, 1)], "also [(0, 'x', 1, 1)]"),
-    ([(0, None, 1, 1)], "also [(0, None, 1, 1)]"),
+    ({(0, "x", 1, 1)}, "also [(0, 'x', 1, 1)]"),
+    ({(0, None, 1, 1)}, "also [(0, None, 1, 1)]"),
+    ({(0, -1, 1, 1)}, "also [(0, -1, 1, 1)]"),
 ])
 def test_single_neuron_search_with_non_bit_outputs_shows_the_bad_table(reachable, shown):
     with pytest.raises(CheckFailed) as info:
         ch01.single_neuron_search(reachable, 2)
-    assert_helpful(info.value, "max_synapses=2", "tables of four 0/1 outputs", shown, "one output per input pattern")
+    assert_helpful(info.value, "max_synapses=2", "tables of four 0/1 outputs", shown, "one output per input pattern",
+                   "your mcp_neuron from exercise 1 may be wrong")
 
 
 @pytest.mark.parametrize(("extra", "shown"), [
@@ -566,3 +577,30 @@ def test_single_neuron_search_with_fractional_outputs_is_not_accepted():
 def test_single_neuron_search_rejects_bad_max_synapses_naming_it(max_synapses, error):
     with pytest.raises(error, match="^max_synapses must be"):
         ch01.single_neuron_search(neuron_search(1), max_synapses)
+
+
+def test_mcp_neuron_subtracting_the_veto_fails_when_the_sum_is_below_threshold_too():
+    def subtracts(e, i, t):
+        return (np.sum(e, axis=1) >= t).astype(int) - np.any(i, axis=1).astype(int)
+    with pytest.raises(CheckFailed) as info:
+        ch01.mcp_neuron(subtracts)
+    assert_helpful(info.value, "inhibitory=[[1], [1]]", "every output must be 0 or 1")
+
+
+@pytest.mark.parametrize(("answer", "hint"), [
+    (lambda e, i, t: ((np.sum(e) >= t) & ~np.any(i, axis=1)).astype(int), "fires on a row where fewer than θ"),
+    (lambda e, i, t: ((np.sum(e, axis=1) >= t) & ~np.any(i)).astype(int), "stays silent on a row that should fire"),
+    (lambda e, i, t: (np.sum(e, axis=1) >= t and not np.any(i, axis=1)), "combine arrays with & and ~"),
+], ids=["sum-without-axis", "any-without-axis", "python-and"])
+def test_mcp_neuron_hint_follows_the_kind_of_mistake(answer, hint):
+    with pytest.raises(CheckFailed) as info:
+        ch01.mcp_neuron(answer)
+    assert_helpful(info.value, hint)
+
+
+def test_xor_network_accepts_any_or_and_not_and_construction(capsys):
+    nand = MCPNetwork(["A", "B"], {"or": MCPNeuron(1, ["A", "B"]), "and": MCPNeuron(2, ["A", "B"]),
+                                   "nand": MCPNeuron(1, [ALWAYS_ON], inhibitory=["and"]),
+                                   "XOR": MCPNeuron(2, ["or", "nand"])})
+    ch01.xor_network(nand)
+    assert_one_tick_line(capsys)

@@ -14,7 +14,7 @@ import pytest
 
 from neuronlab import config, data
 
-SHARED = Path("/work/shared")
+SHARED = config.REPOSITORY.parent / "shared"  # as CI lays it out: ../shared beside the repository
 
 
 def keras_module():
@@ -42,6 +42,8 @@ def split_shapes(splits):
 
 @pytest.fixture
 def offline_data(monkeypatch):
+    if not (SHARED / "data" / "npz").is_dir():
+        pytest.skip("no ../shared/data beside this clone (CI always has it)")
     monkeypatch.delenv("NEURONLAB_DATA", raising=False)
     assert config.data_dir() is not None
 

@@ -185,7 +185,7 @@ def test_timeline_rejects_bad_pairs_naming_the_event(events):
 
 def test_draw_cortex_layers_labels_six_layers_and_is_the_same_every_run():
     ax = plots.draw_cortex_layers()
-    assert isinstance(ax, Axes) and ax.get_title() == "layered cortex"
+    assert isinstance(ax, Axes) and ax.get_title() == "layered cortex (schematic)"
     texts = [t.get_text() for t in ax.texts]
     assert texts[:6] == ["I", "II", "III", "IV", "V", "VI"] and "surface of the brain" in texts
     again = plots.draw_cortex_layers()

@@ -56,7 +56,7 @@ def test_gate_state_default_is_and():
     ({"A": "excitatory ×2", "threshold": 2}, "A"),
     ({"B": "not connected", "threshold": 1}, "A"),
     ({"A": "not connected", "B": "not connected", "always_on": 2, "threshold": 2}, "always 1"),
-    ({"A": "not connected", "B": "not connected", "threshold": 0}, "always 1"),
+    ({"A": "not connected", "B": "not connected", "always_on": 1, "threshold": 1}, "always 1"),
 ])
 def test_gate_state_names_the_function(controls, name):
     assert gate_state(**controls).name == name
@@ -222,7 +222,7 @@ def test_builder_sliders_refuse_values_out_of_range(builder):
 
 
 @pytest.mark.parametrize(("controls", "name"), [
-    ({"A": "not connected", "B": "not connected", "threshold": 0}, "always 1"),
+    ({"A": "not connected", "B": "not connected", "always_on": 1, "threshold": 1}, "always 1"),
     ({"A": "not connected", "B": "not connected", "always_on": 2, "threshold": 3}, "always 0"),
     ({"A": "excitatory ×2", "B": "excitatory ×2", "C": "excitatory ×2", "always_on": 2, "threshold": 6},
      "majority of A, B, C"),
@@ -316,7 +316,7 @@ def test_set_one_control_redraws_once_and_single_control_changes_still_redraw_ea
     builder.set(threshold=1)
     assert len(shown) == 2
     builder.controls["A"].value = "inhibitory"
-    builder.controls["threshold"].value = 0
+    builder.controls["threshold"].value = 3
     assert len(shown) == 4
 
 
@@ -344,3 +344,8 @@ def test_set_that_fails_half_way_still_shows_the_controls_state(builder, shown):
 def test_explorable_base_methods_must_be_provided():
     with pytest.raises(NotImplementedError):
         Explorable()
+
+
+def test_threshold_slider_starts_at_one_as_in_mcculloch_and_pitts(builder):
+    builder.controls["threshold"].value = 0  # ipywidgets clamps to the slider's range
+    assert builder.controls["threshold"].value == 1
