@@ -15,6 +15,7 @@ the same on every run.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -92,8 +93,6 @@ def prepare_keras_cache() -> Path | None:
     is ever written into the shared data.  Returns it, or None when there is no
     offline data (or Keras is already imported).
     """
-    import sys
-
     data = config.data_dir()
     if data is None or "keras" in sys.modules:
         return None

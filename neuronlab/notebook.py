@@ -7,6 +7,7 @@ import importlib.abc
 import os
 import random
 import sys
+
 import numpy as np
 
 from neuronlab import config, data
