@@ -17,6 +17,7 @@ from matplotlib import patches
 __all__ = [
     "PALETTE", "use_style", "new_axes", "circle", "square", "synapse",
     "figure_to_png", "draw_biological_neuron", "draw_cortex_layers", "timeline",
+    "scatter_classes", "decision_regions", "draw_layers",
 ]
 
 PALETTE = {
@@ -105,6 +106,151 @@ def synapse(ax, source: tuple[float, float], target: tuple[float, float], *, rad
     if count > 1:
         middle = (start + end) / 2
         ax.text(middle[0], middle[1] + 0.08, f"×{count}", ha="center", va="bottom", fontsize=9, color=colour)
+
+
+CLASS_STYLES = (
+    dict(color=PALETTE["blue"], marker="o"),
+    dict(color=PALETTE["orange"], marker="^"),
+    dict(color=PALETTE["green"], marker="s"),
+    dict(color=PALETTE["purple"], marker="D"),
+)
+
+
+def scatter_classes(X, y, ax=None, *, labels=None, size: float = 36):
+    """Scatter 2-D points, one colour *and* marker per class (readable without colour).
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, 2)
+    y : array of shape (n_samples,) with at most four distinct labels
+    labels : sequence of str, optional
+        Legend names, one per class in sorted order (default: the labels themselves).
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n_samples, 2), got {X.shape}")
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have shape ({len(X)},) to match X, got {y.shape}")
+    classes = np.unique(y)
+    if len(classes) > len(CLASS_STYLES):
+        raise ValueError(f"y may hold at most {len(CLASS_STYLES)} classes, got {len(classes)}")
+    if labels is not None and len(labels) != len(classes):
+        raise ValueError(f"labels must name the {len(classes)} classes {classes.tolist()}, got {list(labels)}")
+    ax = new_axes(ax)
+    for index, (label, style) in enumerate(zip(classes, CLASS_STYLES)):
+        mask = y == label
+        ax.scatter(X[mask, 0], X[mask, 1], s=size, edgecolor="white", linewidth=0.6, zorder=3,
+                   label=str(labels[index] if labels is not None else label), **style)
+    return ax
+
+
+def decision_regions(decision_function, ax=None, *, xlim, ylim, resolution: int = 200,
+                     colors=(PALETTE["blue"], PALETTE["orange"]), line_color=PALETTE["black"]):
+    """Shade where ``decision_function`` is negative / positive and draw its zero level, the boundary.
+
+    Parameters
+    ----------
+    decision_function : callable
+        Maps points of shape (n, 2) to scores of shape (n,): the positive side is
+        the second class.  Works for a linear unit and for any network alike.
+    xlim, ylim : (float, float)
+        The region to shade.
+    resolution : int
+        Grid points per axis.
+    """
+    if not callable(decision_function):
+        raise TypeError(f"decision_function must be callable, got {type(decision_function).__name__}")
+    for name, limits in (("xlim", xlim), ("ylim", ylim)):
+        if len(limits) != 2 or not limits[0] < limits[1]:
+            raise ValueError(f"{name} must be (low, high) with low < high, got {limits!r}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
+    ax = new_axes(ax)
+    xs, ys = np.linspace(*xlim, resolution), np.linspace(*ylim, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    scores = np.asarray(decision_function(np.c_[grid_x.ravel(), grid_y.ravel()]), dtype=float)
+    if scores.shape != (resolution * resolution,):
+        raise ValueError(f"decision_function must return one score per point, shape (n,); got {scores.shape}")
+    scores = scores.reshape(grid_x.shape)
+    ax.contourf(grid_x, grid_y, scores > 0, levels=[-0.5, 0.5, 1.5], colors=colors, alpha=0.12, zorder=0)
+    if scores.min() < 0 < scores.max():
+        ax.contour(grid_x, grid_y, scores, levels=[0], colors=[line_color], linewidths=1.8, zorder=2)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    return ax
+
+
+def draw_layers(sizes, ax=None, *, labels=None, bias: bool = True, layer_names=None, title: str | None = None):
+    """Draw a fully connected feed-forward network: one column of neurons per layer.
+
+    Parameters
+    ----------
+    sizes : sequence of int >= 1
+        Neurons per layer, input layer first (e.g. ``[2, 3]`` for a perceptron
+        with two inputs and three TLUs).
+    labels : sequence of sequences of str, optional
+        A short label per neuron, layer by layer (default: x₁, x₂ … for inputs).
+    bias : bool, default True
+        Draw a bias neuron (a square holding 1) under every layer but the last,
+        connected to every neuron of the next layer.
+    layer_names : sequence of str, optional
+        A caption under each layer ("input layer", …).
+
+    Inputs are grey, hidden neurons blue, outputs orange (as in chapter 01's diagrams).
+    """
+    try:
+        sizes = [int(n) for n in sizes]
+    except (TypeError, ValueError):
+        raise TypeError(f"sizes must be a sequence of layer sizes (ints), got {sizes!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must list at least two layers of at least one neuron each, got {sizes}")
+    if labels is not None and [len(layer) for layer in labels] != sizes:
+        raise ValueError(f"labels must give one label per neuron, layer by layer, for sizes {sizes}")
+    if layer_names is not None and len(layer_names) != len(sizes):
+        raise ValueError(f"layer_names must name the {len(sizes)} layers, got {len(layer_names)}")
+    ax = new_axes(ax, figsize=(1.9 * len(sizes) + 1, 0.75 * max(sizes) + 1.6))
+    radius, gap_x, gap_y = 0.3, 2.2, 0.95
+    positions = [[(i * gap_x, gap_y * ((n - 1) / 2 - j)) for j in range(n)] for i, n in enumerate(sizes)]
+    bottom = min(y for layer in positions for _, y in layer) - (gap_y if bias else 0)
+    for i, layer in enumerate(positions):
+        colour = PALETTE["grey"] if i == 0 else (PALETTE["orange"] if i == len(sizes) - 1 else PALETTE["blue"])
+        for j, (x, y) in enumerate(layer):
+            ax.add_patch(circle((x, y), radius, color=colour))
+            text = labels[i][j] if labels is not None else (f"x{_subscript(j + 1)}" if i == 0 else "")
+            ax.text(x, y, text, ha="center", va="center", color="white", fontsize=9, weight="bold", zorder=4)
+            if i > 0:
+                for source in positions[i - 1]:
+                    _connect(ax, source, (x, y), radius)
+        if bias and i < len(sizes) - 1:
+            ax.add_patch(square((i * gap_x, bottom), 0.42, color=PALETTE["grey"]))
+            ax.text(i * gap_x, bottom, "1", ha="center", va="center", color="white", fontsize=9, weight="bold", zorder=4)
+            for target in positions[i + 1]:
+                _connect(ax, (i * gap_x, bottom), target, radius, dashed=True)
+        if layer_names is not None:
+            ax.text(i * gap_x, bottom - 0.75, layer_names[i], ha="center", va="top", fontsize=9)
+    for x, y in positions[-1]:
+        ax.annotate("", xy=(x + 0.9, y), xytext=(x + radius, y),
+                    arrowprops=dict(arrowstyle="-|>", color=PALETTE["black"], lw=1.2))
+    top = max(y for layer in positions for _, y in layer)
+    ax.set_xlim(-0.6, (len(sizes) - 1) * gap_x + 1.1)
+    ax.set_ylim(bottom - (1.3 if layer_names is not None else 0.5), top + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _subscript(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def _connect(ax, source, target, radius: float, *, dashed: bool = False) -> None:
+    start, end = np.asarray(source, float), np.asarray(target, float)
+    unit = (end - start) / np.linalg.norm(end - start)
+    a, b = start + unit * radius, end - unit * radius
+    ax.plot([a[0], b[0]], [a[1], b[1]], color=PALETTE["grey"], lw=0.9, zorder=1,
+            linestyle="--" if dashed else "-")
 
 
 def figure_to_png(figure, *, dpi: int = 100) -> str:

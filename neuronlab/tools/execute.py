@@ -38,13 +38,29 @@ def clean(notebook: nbformat.NotebookNode) -> None:
 
     - cell timing metadata (``execution``) and the stored widget state;
     - live widget views: their state is not stored, so a view could never render;
-      the static figure the course's widgets put beside it stays.
+      the static figure the course's widgets put beside it stays;
+    - how the kernel happened to chunk a cell's printing: consecutive writes to
+      the same stream become one output.
     """
     notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
+        if "outputs" in cell:
+            cell.outputs = _coalesce_streams(cell.outputs)
+
+
+def _coalesce_streams(outputs: list) -> list:
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.output_type == "stream" and previous is not None and previous.output_type == "stream"
+                and previous.name == output.name):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 class NotebookFailed(RuntimeError):

@@ -78,6 +78,13 @@ class Explorable:
         """A base64 PNG of the current state's figure."""
         return plots.figure_to_png(self.draw(self.current_state()))
 
+    def static_figure(self):
+        """The figure a page without a kernel shows; by default the current state's.
+
+        Override it when a single state says too little (e.g. small multiples of a process).
+        """
+        return self.draw(self.current_state())
+
     def refresh(self) -> None:
         with self.output:
             clear_output(wait=True)
@@ -89,6 +96,6 @@ class Explorable:
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["image/png"] = self.png()
+        bundle["image/png"] = plots.figure_to_png(self.static_figure())
         bundle["text/plain"] = f"{self.title}: run this notebook (locally, in Binder or in Colab) to use it. {self.try_this}"
         return bundle

@@ -112,3 +112,14 @@ def test_setup_cell_keeps_tensorflow_start_up_notices_out_of_a_kernel(tmp_path):
     streams = [o for cell in notebook.cells for o in cell.outputs if o.output_type == "stream"]
     assert [o.name for o in streams] == ["stdout", "stdout"], [o.get("text") for o in streams]
     assert "3.0" in streams[-1].text
+
+
+def test_clean_merges_consecutive_writes_to_the_same_stream_only():
+    out = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("print('H:', 1)")
+    cell.outputs = [out("stream", name="stdout", text="H:"), out("stream", name="stdout", text=" 1\n"),
+                    out("stream", name="stderr", text="note\n"), out("stream", name="stdout", text="after\n")]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    execute.clean(notebook)
+    assert [(o.name, o.text) for o in notebook.cells[0].outputs] == [
+        ("stdout", "H: 1\n"), ("stderr", "note\n"), ("stdout", "after\n")]

@@ -1,0 +1,347 @@
+"""Self-checks for chapter 02's exercises (perceptrons).
+
+The expected answers come from :class:`neuronlab.perceptron.Perceptron`, which a
+unit test holds equal to scikit-learn's; when an answer is wrong, the check
+replays the usual slips (labels left as 0/1, a strict ``<`` for mistakes, no
+bias update, no learning rate) to name the one the learner made.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, expect_equal, passed
+from neuronlab.perceptron import Perceptron, linearly_separable, xor_data
+
+_XOR_X, _XOR_Y = xor_data()
+
+
+def _datasets():
+    """(description, X, y, eta, max_epochs): separable and not, centred and not, η = 1 and not."""
+    blobs_X, blobs_y, _ = linearly_separable(20, gap=0.6, centre=(1.0, 1.5), random_state=7)
+    wide_X, wide_y, _ = linearly_separable(12, gap=1.0, random_state=3)
+    order = [3, 0, 2, 1]
+    from sklearn.datasets import load_iris  # bundled with scikit-learn
+
+    iris = load_iris()
+    not_setosa = iris.target > 0
+    petals, virginica = iris.data[not_setosa][:, 2:4], (iris.target[not_setosa] == 2).astype(int)
+    return [
+        ("20 separable points, eta=1, max_epochs=100", blobs_X, blobs_y, 1.0, 100),
+        ("12 separable points, eta=0.25, max_epochs=100", wide_X, wide_y, 0.25, 100),
+        ("the XOR points, eta=1, max_epochs=7", _XOR_X, _XOR_Y, 1.0, 7),
+        ("XOR shifted by +1 and reordered, eta=0.5, max_epochs=9", _XOR_X[order] + 1, _XOR_Y[order], 0.5, 9),
+        # Not separable and no short cycle: a stopping rule other than max_epochs shows in the weights.
+        ("iris petals, virginica or versicolor, eta=1, max_epochs=40", petals, virginica, 1.0, 40),
+    ]
+
+
+def _reference(X, y, eta, max_epochs):
+    model = Perceptron(eta0=eta, max_iter=max_epochs, shuffle=False, tol=None).fit(X, y)
+    return model.coef_[0], model.intercept_[0], list(model.mistakes_per_epoch_)
+
+
+def _variant(X, y, eta, max_epochs, *, signed=True, strict=False, bias=True, use_eta=True):
+    """The rule with one of the classic slips, to recognise a learner's mistake."""
+    t = np.where(y == 1, 1.0, -1.0) if signed else y.astype(float)
+    w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
+    step = eta if use_eta else 1.0
+    for _ in range(max_epochs):
+        count = 0
+        for x_i, y_i, t_i in zip(X, y, t):
+            z = x_i @ w + b
+            wrong = (np.where(y_i == 1, 1, -1) * z < 0) if strict else (np.where(y_i == 1, 1, -1) * z <= 0)
+            if wrong:
+                w, count = w + step * t_i * x_i, count + 1
+                b = b + step * t_i if bias else b
+        mistakes.append(count)
+        if count == 0:
+            break
+    return w, b, mistakes
+
+
+_SLIPS = [
+    (dict(signed=False), "the update must use the target as -1 or +1 (t = 2y - 1): with 0/1 labels a missed "
+                         "negative adds nothing. The rule w += eta * (y - y_hat) * x gives the same signs."),
+    (dict(strict=True), "a sample with z = 0 sits on the line and counts as a mistake: test t * z <= 0, not < 0 "
+                        "(from zero weights, the very first sample must trigger an update)."),
+    (dict(bias=False), "the bias learns too: on a mistake, b += eta * t as well as w += eta * t * x."),
+    (dict(use_eta=False), "scale every update by the learning rate eta."),
+]
+
+
+def _unpack(result, case: str):
+    if result is None:
+        raise CheckFailed("your perceptron_fit", case, "a tuple (w, b, mistakes_per_epoch)", None,
+                          "it returned None: did you forget a `return` statement?")
+    try:
+        w, b, mistakes = result
+        w = np.asarray(w, dtype=float).reshape(-1)
+        b = float(np.asarray(b, dtype=float).reshape(()))
+        mistakes = [int(m) for m in mistakes]
+    except (TypeError, ValueError):
+        raise CheckFailed("your perceptron_fit", case, Verbatim("a tuple (w, b, mistakes_per_epoch)"),
+                          Verbatim(repr(result)[:200]),
+                          "return the weights (shape (n_features,)), the bias (a number) and the list of "
+                          "mistakes made in each epoch.") from None
+    return w, b, mistakes
+
+
+def perceptron_fit(function: Callable) -> None:
+    """Check ``function(X, y, eta, max_epochs) -> (w, b, mistakes_per_epoch)`` against the reference rule."""
+    _require_callable(function, "perceptron_fit")
+    for case, X, y, eta, max_epochs in _datasets():
+        try:
+            result = function(X.copy(), y.copy(), eta=eta, max_epochs=max_epochs)
+        except NotImplementedError:
+            raise
+        except Exception as error:
+            raise CheckFailed("your perceptron_fit", case, "(w, b, mistakes_per_epoch)",
+                              Verbatim(f"{type(error).__name__}: {error}"),
+                              "it crashed; try it on this data in a cell of your own.") from error
+        w, b, mistakes = _unpack(result, case)
+        expected_w, expected_b, expected_mistakes = _reference(X, y, eta, max_epochs)
+        if w.shape == expected_w.shape and np.allclose(w, expected_w) and np.isclose(b, expected_b) \
+                and mistakes == expected_mistakes:
+            continue
+        hint = next((text for slip, text in _SLIPS
+                     if _matches(_variant(X, y, eta, max_epochs, **slip), (w, b, mistakes))), None)
+        if hint is None and mistakes != expected_mistakes:
+            if len(mistakes) != len(expected_mistakes) and mistakes[:len(expected_mistakes)] == expected_mistakes:
+                hint = ("stop after the first epoch without a mistake (nothing can change after it), and never "
+                        "run more than max_epochs epochs.")
+            else:
+                hint = ("count one mistake per update in each epoch, and visit the samples in the order given "
+                        "(no shuffling).")
+        raise CheckFailed("your perceptron_fit", case,
+                          Verbatim(f"w={np.round(expected_w, 4).tolist()}, b={expected_b:.4g}, "
+                                   f"mistakes_per_epoch={expected_mistakes}"),
+                          Verbatim(f"w={np.round(w, 4).tolist()}, b={b:.4g}, mistakes_per_epoch={mistakes}"),
+                          hint or "compare your loop with the rule: on a mistake (t * z <= 0), "
+                                  "w += eta * t * x and b += eta * t.")
+    passed(f"perceptron_fit reproduces the perceptron rule on all {len(_datasets())} data sets.")
+
+
+def _matches(reference, answer) -> bool:
+    (rw, rb, rm), (w, b, m) = reference, answer
+    return w.shape == rw.shape and np.allclose(w, rw) and np.isclose(b, rb) and m == rm
+
+
+def perceptron_predict(function: Callable) -> None:
+    """Check ``function(X, w, b)`` returns heaviside(X @ w + b), shape (n_samples,)."""
+    _require_callable(function, "perceptron_predict")
+    rng = np.random.default_rng(2)
+    cases = [(rng.normal(size=(6, 2)), np.array([1.0, -2.0]), 0.5),
+             (rng.normal(size=(5, 3)), np.array([-0.5, 0.25, 2.0]), -1.0),
+             (rng.normal(size=(1, 2)), np.array([0.0, 1.0]), 3.0)]
+    for X, w, b in cases:
+        z = X @ w + b
+        expected = (z >= 0).astype(int)
+        case = f"X of shape {X.shape}, w={w.tolist()}, b={b}"
+        got = function(X.copy(), w.copy(), b)
+        if got is None:
+            raise CheckFailed("your perceptron_predict", case, expected, None,
+                              "it returned None: did you forget a `return` statement?")
+        got = np.asarray(got)
+        if got.shape != expected.shape:
+            raise CheckFailed("your perceptron_predict", case, f"shape {expected.shape}", f"shape {got.shape}",
+                              "return one 0/1 prediction per row of X: X @ w has shape (n_samples,).")
+        if np.array_equal(got, 1 - expected):
+            hint = "the unit fires (1) where z >= 0: your outputs are the other way round."
+        elif set(np.unique(got)) <= {-1, 1} and np.array_equal(got, 2 * expected - 1):
+            hint = "predict with 0/1 labels (the Heaviside step), not -1/+1."
+        else:
+            hint = "compute z = X @ w + b for all rows at once, then apply the Heaviside step."
+        expect_equal(expected, got, what="your perceptron_predict", case=case, hint=hint, quiet=True)
+    passed(f"perceptron_predict is right on all {len(cases)} cases.")
+
+
+# ---------------------------------------------------------------------- exercise 2
+_SETTING_HINTS = {
+    "shuffle": "scikit-learn shuffles the samples every epoch unless told not to; your fit visits them in order.",
+    "tol": "scikit-learn stops once its loss stops improving by tol; your fit runs until an epoch has no mistake "
+           "or max_epochs is reached. Turn that stopping rule off.",
+    "learning_rate": "the perceptron rule uses a constant learning rate.",
+    "penalty": "the perceptron rule has no regularisation (SGDClassifier adds an l2 penalty by default).",
+    "loss": "SGDClassifier needs the perceptron loss, max(0, -t z).",
+}
+
+
+def sklearn_twin(function: Callable) -> None:
+    """Check ``function(eta, max_epochs)`` returns an unfitted scikit-learn estimator that learns the rule's weights.
+
+    The estimator is fitted on every data set of :func:`perceptron_fit`'s check
+    and must give the reference ``coef_`` and ``intercept_`` (``np.allclose``).
+    """
+    _require_callable(function, "sklearn_twin")
+    from sklearn.base import BaseEstimator, clone
+
+    for case, X, y, eta, max_epochs in _datasets():
+        estimator = function(eta=eta, max_epochs=max_epochs)
+        if estimator is None:
+            raise CheckFailed("your sklearn_twin", case, Verbatim("an unfitted scikit-learn estimator"), None,
+                              "it returned None: did you forget a `return` statement?")
+        if not isinstance(estimator, BaseEstimator) or not type(estimator).__module__.startswith("sklearn."):
+            raise CheckFailed("your sklearn_twin", case, Verbatim("a scikit-learn estimator"),
+                              Verbatim(type(estimator).__name__),
+                              "return one of scikit-learn's own classes (from sklearn.linear_model), unfitted.")
+        params = estimator.get_params()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a ConvergenceWarning is part of a wrong answer, not of the check
+            fitted = clone(estimator).fit(X, y)
+        expected_w, expected_b, _ = _reference(X, y, eta, max_epochs)
+        got_w, got_b = np.asarray(fitted.coef_).reshape(-1), float(np.asarray(fitted.intercept_).reshape(-1)[0])
+        if np.allclose(got_w, expected_w) and np.isclose(got_b, expected_b):
+            continue
+        raise CheckFailed("the weights your estimator learns", case,
+                          Verbatim(f"coef_={np.round(expected_w, 4).tolist()}, intercept_={expected_b:.4g}"),
+                          Verbatim(f"coef_={np.round(got_w, 4).tolist()}, intercept_={got_b:.4g}"),
+                          _hint_from_params(params, eta, max_epochs)
+                          or "match every setting of your perceptron_fit: order, stopping, learning rate, bias.")
+    passed(f"your {type(estimator).__name__} learns the same weights as the perceptron rule on all "
+           f"{len(_datasets())} data sets.")
+
+
+def _hint_from_params(params: dict, eta: float, max_epochs: int) -> str | None:
+    if params.get("shuffle", False):
+        return _SETTING_HINTS["shuffle"]
+    if params.get("tol") is not None:
+        return _SETTING_HINTS["tol"]
+    if "loss" in params and params["loss"] != "perceptron":
+        return _SETTING_HINTS["loss"]
+    if params.get("learning_rate", "constant") != "constant":
+        return _SETTING_HINTS["learning_rate"]
+    if params.get("penalty") is not None:
+        return _SETTING_HINTS["penalty"]
+    if params.get("eta0") != eta:
+        return f"the learning rate eta0 must be the eta you were given ({eta}), got {params.get('eta0')!r}."
+    if params.get("max_iter") != max_epochs:
+        return f"max_iter must be max_epochs ({max_epochs}), got {params.get('max_iter')!r}."
+    return None
+
+
+# ---------------------------------------------------------------------- exercise 3
+def _reference_repeat(X, y, max_epochs):
+    model = Perceptron(shuffle=False)
+    history = [np.zeros(X.shape[1] + 1)]
+    for _ in range(max_epochs):
+        model.partial_fit(X, y, classes=[0, 1])
+        history.append(np.append(model.coef_[0], model.intercept_))
+        j = len(history) - 1
+        for i in range(j):
+            if np.allclose(history[i], history[j]):
+                return (i, j)
+    return None
+
+
+def first_repeat(function: Callable) -> None:
+    """Check ``function(X, y, max_epochs)`` returns the first (i, j) with equal end-of-epoch weights, or None."""
+    _require_callable(function, "first_repeat")
+    blobs_X, blobs_y, _ = linearly_separable(20, gap=0.6, centre=(1.0, 1.5), random_state=7)
+    order = [0, 3, 1, 2]
+    cases = [
+        ("the XOR points in the usual order, max_epochs=10", _XOR_X, _XOR_Y, 10),
+        ("the XOR points ordered (0,0), (1,1), (0,1), (1,0), max_epochs=10", _XOR_X[order], _XOR_Y[order], 10),
+        ("XOR shifted by +1, max_epochs=10", _XOR_X + 1, _XOR_Y, 10),
+        ("XOR shifted by +1, max_epochs=4", _XOR_X + 1, _XOR_Y, 4),
+        ("20 separable points, max_epochs=20", blobs_X, blobs_y, 20),
+    ]
+    for case, X, y, max_epochs in cases:
+        expected = _reference_repeat(X, y, max_epochs)
+        got = function(X.copy(), y.copy(), max_epochs=max_epochs)
+        if got is not None:
+            try:
+                got = tuple(int(k) for k in got)
+            except (TypeError, ValueError):
+                raise CheckFailed("your first_repeat", case, expected, got,
+                                  "return a pair of epoch numbers (i, j), or None.") from None
+        if got == expected:
+            continue
+        if expected is None:
+            hint = "within max_epochs the weights never repeat here: return None."
+        elif got is None:
+            hint = ("the weights do repeat within max_epochs. Compare the weights after every pair of epochs "
+                    "(epoch 0 means the starting zeros), with np.allclose.")
+        elif got[0] > got[1]:
+            hint = "give the earlier epoch first: (i, j) with i < j."
+        elif expected[0] == 0 and got[0] != 0:
+            hint = "include epoch 0, the all-zero starting weights, in the comparison."
+        else:
+            hint = ("the weights after i epochs are those of perceptron_fit(X, y, max_epochs=i): compare all "
+                    "pairs, and return the first repeat, the one with the smallest j.")
+        raise CheckFailed("your first_repeat", case, expected, got, hint)
+    passed(f"first_repeat finds the cycles (and the convergence) in all {len(cases)} cases.")
+
+
+# ---------------------------------------------------------------------- exercise 4
+_SHAPES = {"X": (32, 784), "W": (784, 10), "b": (10,), "XW": (32, 10), "XW + b": (32, 10), "H": (32, 10)}
+_SHAPE_HINTS = {
+    "X": "one row per image, one column per pixel: a 28 × 28 image is flattened to 784 inputs.",
+    "W": "W has one row per input and one column per TLU.",
+    "b": "one bias per TLU, as a 1-D vector.",
+    "XW": "a (m, n) matrix times a (n, k) matrix gives (m, k).",
+    "XW + b": "adding b, broadcast over the rows, does not change the shape.",
+    "H": "the step applies entry by entry: it keeps the shape.",
+}
+
+
+def layer_shapes(shapes) -> None:
+    """Check the dictionary of shapes for a batch of 32 images of 28 × 28 pixels and 10 TLUs."""
+    if not isinstance(shapes, dict):
+        raise CheckFailed("your shapes", None, Verbatim("a dict like {'X': (32, 784), ...}"),
+                          Verbatim(type(shapes).__name__), "fill in the dictionary given in the exercise.")
+    missing = [name for name in _SHAPES if name not in shapes]
+    if missing:
+        raise CheckFailed("your shapes", None, Verbatim(f"keys {list(_SHAPES)}"), Verbatim(f"keys {list(shapes)}"),
+                          f"add the missing term(s) {missing}.")
+    unfilled = [name for name in _SHAPES if shapes[name] is None]
+    if unfilled:
+        raise NotImplementedError(f"fill in the shape of {', '.join(unfilled)}: still None")
+    for name, expected in _SHAPES.items():
+        got = shapes[name]
+        try:
+            got = tuple(int(n) for n in got)
+        except (TypeError, ValueError):
+            raise CheckFailed("your shapes", f"the term {name}", expected, got,
+                              "write each shape as a tuple of integers, like (3, 4) or (5,).") from None
+        expect_equal(expected, got, what="your shapes", case=f"the term {name}", hint=_SHAPE_HINTS[name], quiet=True)
+    passed("every shape is right: X (32, 784) @ W (784, 10) + b (10,) → H (32, 10).")
+
+
+def parameter_count(count) -> None:
+    """Check the number of trainable parameters of a perceptron with 784 inputs and 10 TLUs."""
+    if count is None:
+        raise NotImplementedError("set n_parameters to the number of parameters: it is still None")
+    expected = 784 * 10 + 10
+    hint = None
+    if count == 784 * 10:
+        hint = "each TLU also has a bias."
+    elif count == 785 * 11 or count == 784 + 10:
+        hint = "count one weight per (input, TLU) pair, plus one bias per TLU."
+    expect_equal(expected, count, what="the number of parameters", case="784 inputs, 10 TLUs",
+                 hint=hint or "weights: one per input per TLU; biases: one per TLU.", quiet=True)
+    passed(f"the layer has {expected} parameters: 7840 weights and 10 biases.")
+
+
+def layer_forward(function: Callable) -> None:
+    """Check ``function(X, W, b)`` computes heaviside(X @ W + b) with shape (m, k)."""
+    _require_callable(function, "layer_forward")
+    rng = np.random.default_rng(5)
+    for m, n, k in [(4, 3, 2), (1, 5, 3), (32, 784, 10)]:
+        X, W, b = rng.normal(size=(m, n)), rng.normal(size=(n, k)), rng.normal(size=k)
+        expected = (X @ W + b >= 0).astype(int)
+        case = f"X {X.shape}, W {W.shape}, b {b.shape}"
+        got = function(X.copy(), W.copy(), b.copy())
+        if got is None:
+            raise CheckFailed("your layer_forward", case, f"an array of shape {expected.shape}", None,
+                              "it returned None: did you forget a `return` statement?")
+        got = np.asarray(got)
+        hint = ("the output has one row per sample and one column per TLU: (m, k)." if got.shape != expected.shape
+                else "compute X @ W + b, then the Heaviside step (1 where z >= 0).")
+        if got.shape != expected.shape:
+            raise CheckFailed("your layer_forward", case, f"shape {expected.shape}", f"shape {got.shape}", hint)
+        expect_equal(expected, got, what="your layer_forward", case=case, hint=hint, quiet=True)
+    passed("layer_forward computes H = heaviside(X @ W + b) for every batch shape tried.")
