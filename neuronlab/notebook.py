@@ -134,6 +134,8 @@ def glue(name: str, value, display: bool = False) -> None:
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string, got {name!r}")
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()  # NumPy 2 shows np.float64(0.5), which {glue:text}`x:.0%` cannot format
     try:
         from myst_nb import glue as myst_glue
     except ImportError:

@@ -73,3 +73,16 @@ def test_stderr_silenced_hides_writes_to_file_descriptor_2_and_restores_it(capfd
         os.write(2, b"noise from C\n")
     os.write(2, b"heard\n")
     assert capfd.readouterr().err == "heard\n"
+
+
+def test_glue_stores_numpy_scalars_as_plain_numbers_so_format_specs_work(monkeypatch):
+    import numpy as np
+
+    stored = {}
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display=False: stored.update({name: value}))
+    neuronlab.glue("share", np.float64(0.625))
+    neuronlab.glue("count", np.int64(3))
+    neuronlab.glue("array", np.array([1, 2]))
+    assert type(stored["share"]) is float and repr(stored["share"]) == "0.625"
+    assert type(stored["count"]) is int
+    assert isinstance(stored["array"], np.ndarray)  # arrays are left alone
