@@ -74,6 +74,8 @@ def _check_positive(value, argument: str, kind=numbers.Real) -> None:
                         f"got {type(value).__name__}: {value!r}")
     if not value > 0:
         raise ValueError(f"{argument} must be > 0, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{argument} must be finite, got {value!r}")
 
 
 @dataclass
@@ -363,7 +365,10 @@ def linearly_separable(n_samples: int = 60, gap: float = 0.5, *, centre=(0.0, 0.
     _check_positive(gap, "gap")
     if gap >= 3:
         raise ValueError(f"gap must be below 3 (the points live in [-3, 3]²), got {gap}")
-    centre = np.asarray(centre, dtype=float)
+    try:
+        centre = np.asarray(centre, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"centre must be two numbers (x, y), got {centre!r}") from None
     if centre.shape != (2,) or not np.all(np.isfinite(centre)):
         raise ValueError(f"centre must be two finite numbers (x, y), got {centre!r}")
     rng = np.random.default_rng(random_state)

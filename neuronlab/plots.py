@@ -126,7 +126,10 @@ def scatter_classes(X, y, ax=None, *, labels=None, size: float = 36):
     labels : sequence of str, optional
         Legend names, one per class in sorted order (default: the labels themselves).
     """
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    try:
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+    except (TypeError, ValueError):
+        raise TypeError(f"X must be an array of numbers of shape (n_samples, 2), got {type(X).__name__}") from None
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n_samples, 2), got {X.shape}")
     if y.shape != (len(X),):
@@ -161,7 +164,7 @@ def decision_regions(decision_function, ax=None, *, xlim, ylim, resolution: int 
     if not callable(decision_function):
         raise TypeError(f"decision_function must be callable, got {type(decision_function).__name__}")
     for name, limits in (("xlim", xlim), ("ylim", ylim)):
-        if len(limits) != 2 or not limits[0] < limits[1]:
+        if not isinstance(limits, (tuple, list, np.ndarray)) or len(limits) != 2 or not limits[0] < limits[1]:
             raise ValueError(f"{name} must be (low, high) with low < high, got {limits!r}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")

@@ -34,3 +34,15 @@ def quick(monkeypatch):
 def full(monkeypatch):
     """Quick mode off for this test."""
     monkeypatch.setenv("NEURONLAB_QUICK", "0")
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Record what an explorable's live view displays (without a kernel the Output widget captures nothing)."""
+    import base64
+
+    from neuronlab.widgets import base
+
+    images = []
+    monkeypatch.setattr(base, "display", lambda image: images.append(base64.b64encode(image.data).decode("ascii")))
+    return images

@@ -7,6 +7,7 @@ import sys
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib.axes import Axes
 
@@ -197,3 +198,161 @@ def test_draw_cortex_layers_into_given_axes_and_rejects_non_axes():
     assert plots.draw_cortex_layers(given, seed=1) is given
     with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
         plots.draw_cortex_layers("left")
+
+
+# --- scatter_classes and decision_regions (chapter 02) -------------------------------------------
+
+def _marker_path(marker):
+    from matplotlib.markers import MarkerStyle
+
+    style = MarkerStyle(marker)
+    return style.get_path().transformed(style.get_transform())
+
+
+def _figure_axes():
+    from matplotlib.figure import Figure
+
+    return Figure().subplots()
+
+
+def test_scatter_classes_draws_one_collection_per_class_with_distinct_markers_and_colours():
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_rgba
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [3.0, 3.0], [4.0, 1.0], [5.0, 5.0]])
+    y = np.array(["b", "a", "c", "a", "b", "d"])
+    ax = _figure_axes()
+    assert plots.scatter_classes(X, y, ax) is ax
+    collections = ax.collections
+    assert len(collections) == 4 and all(isinstance(c, PathCollection) for c in collections)
+    # Classes in sorted order, each holding exactly its points, labelled by the class.
+    assert [c.get_label() for c in collections] == ["a", "b", "c", "d"]
+    for collection, label in zip(collections, "abcd"):
+        assert collection.get_offsets().tolist() == X[y == label].tolist()
+    # Colour and marker both differ from class to class (readable in greyscale too).
+    for collection, style in zip(collections, plots.CLASS_STYLES):
+        assert tuple(collection.get_facecolor()[0]) == to_rgba(style["color"])
+        assert np.allclose(collection.get_paths()[0].vertices, _marker_path(style["marker"]).vertices)
+    markers = [style["marker"] for style in plots.CLASS_STYLES]
+    colours = [style["color"] for style in plots.CLASS_STYLES]
+    assert len(set(markers)) == len(markers) and len(set(colours)) == len(colours)
+    assert all(c.get_sizes().tolist() == [36] for c in collections)
+
+
+def test_scatter_classes_labels_size_and_new_axes():
+    X, y = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]), np.array([1, 0, 1])
+    ax = plots.scatter_classes(X, y, labels=["negative", "positive"], size=10)
+    assert isinstance(ax, Axes)
+    assert [c.get_label() for c in ax.collections] == ["negative", "positive"]
+    assert [len(c.get_offsets()) for c in ax.collections] == [1, 2]
+    assert ax.collections[0].get_sizes().tolist() == [10]
+    assert [t.get_text() for t in ax.legend().get_texts()] == ["negative", "positive"]
+
+
+def test_scatter_classes_accepts_lists_and_a_single_class():
+    ax = plots.scatter_classes([[0, 0], [1, 2]], [True, True], _figure_axes())
+    assert len(ax.collections) == 1 and ax.collections[0].get_label() == "True"
+
+
+@pytest.mark.parametrize(("X", "y", "kwargs", "message"), [
+    (np.zeros((3, 3)), [0, 1, 0], {}, r"X must have shape \(n_samples, 2\), got \(3, 3\)"),
+    (np.zeros(4), [0, 1, 0, 1], {}, r"X must have shape \(n_samples, 2\), got \(4,\)"),
+    (np.zeros((3, 2)), [0, 1], {}, r"y must have shape \(3,\) to match X, got \(2,\)"),
+    (np.zeros((3, 2)), [[0], [1], [0]], {}, r"y must have shape \(3,\) to match X, got \(3, 1\)"),
+    (np.zeros((5, 2)), [0, 1, 2, 3, 4], {}, "y may hold at most 4 classes, got 5"),
+    (np.zeros((3, 2)), [0, 1, 0], {"labels": ["only one"]}, r"labels must name the 2 classes \[0, 1\]"),
+])
+def test_scatter_classes_rejects_bad_input_naming_the_argument(X, y, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plots.scatter_classes(X, y, _figure_axes(), **kwargs)
+
+
+def test_scatter_classes_rejects_non_axes():
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        plots.scatter_classes(np.zeros((2, 2)), [0, 1], "left")
+
+
+def test_decision_regions_shades_both_sides_and_draws_the_zero_level():
+    from matplotlib.contour import ContourSet
+
+    ax = _figure_axes()
+    seen = []
+
+    def score(points):
+        seen.append(points.shape)
+        return points[:, 0] + points[:, 1] - 1.0
+
+    assert plots.decision_regions(score, ax, xlim=(-1.0, 2.0), ylim=(-0.5, 1.5), resolution=30) is ax
+    assert seen == [(900, 2)]  # one call on the whole grid
+    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
+    assert len(contours) == 2
+    shading, boundary = contours
+    assert shading.filled and shading.levels.tolist() == [-0.5, 0.5, 1.5]
+    assert not boundary.filled and boundary.levels.tolist() == [0.0]
+    # The boundary lies on the line x + y = 1.
+    vertices = np.concatenate([path.vertices for path in boundary.get_paths() if len(path.vertices)])
+    assert np.allclose(vertices.sum(axis=1), 1.0, atol=1e-9)
+    assert ax.get_xlim() == (-1.0, 2.0) and ax.get_ylim() == (-0.5, 1.5)
+
+
+@pytest.mark.parametrize("score", [lambda P: P[:, 0] + 10.0, lambda P: -np.ones(len(P)), lambda P: np.zeros(len(P))])
+def test_decision_regions_draws_no_boundary_when_the_score_keeps_its_sign(score):
+    from matplotlib.contour import ContourSet
+
+    ax = _figure_axes()
+    plots.decision_regions(score, ax, xlim=(0.0, 1.0), ylim=(0.0, 1.0), resolution=10)
+    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
+    assert len(contours) == 1 and contours[0].filled
+    assert ax.get_xlim() == (0.0, 1.0) and ax.get_ylim() == (0.0, 1.0)
+
+
+def test_decision_regions_with_a_perceptron_and_scatter_on_new_axes():
+    from neuronlab.perceptron import Perceptron, linearly_separable
+
+    X, y, _ = linearly_separable(30, random_state=0)
+    model = Perceptron(random_state=0).fit(X, y)
+    ax = plots.decision_regions(model.decision_function, xlim=(-3.5, 3.5), ylim=(-3.5, 3.5), resolution=50)
+    plots.scatter_classes(X, y, ax)
+    assert isinstance(ax, Axes)
+    assert len(ax.collections) == 2 + 2  # shading, boundary, two classes
+    assert base64.b64decode(plots.figure_to_png(ax.figure))[:8] == PNG_MAGIC
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"decision_function": "not callable"}, TypeError, "decision_function must be callable, got str"),
+    ({"xlim": (1.0, 0.0)}, ValueError, r"xlim must be \(low, high\) with low < high, got \(1.0, 0.0\)"),
+    ({"xlim": (1.0, 1.0)}, ValueError, "xlim must be"),
+    ({"xlim": (0.0, 1.0, 2.0)}, ValueError, "xlim must be"),
+    ({"ylim": (0.0, float("nan"))}, ValueError, "ylim must be"),
+    ({"ylim": [3.0]}, ValueError, "ylim must be"),
+    ({"resolution": 1}, ValueError, "resolution must be an integer >= 2, got 1"),
+    ({"resolution": 20.0}, ValueError, "resolution must be an integer >= 2, got 20.0"),
+    ({"resolution": True}, ValueError, "resolution must be an integer >= 2, got True"),
+    ({"decision_function": lambda P: P}, ValueError,
+     r"decision_function must return one score per point, shape \(n,\); got \(100, 2\)"),
+    ({"decision_function": lambda P: 0.0}, ValueError, "decision_function must return one score per point"),
+])
+def test_decision_regions_rejects_bad_input_naming_the_argument(kwargs, error, message):
+    arguments = dict(decision_function=lambda P: P[:, 0], xlim=(0.0, 1.0), ylim=(0.0, 1.0), resolution=10)
+    arguments.update(kwargs)
+    ax = _figure_axes()
+    with pytest.raises(error, match=message):
+        plots.decision_regions(arguments.pop("decision_function"), ax, **arguments)
+    assert not ax.collections  # nothing drawn
+
+
+def test_decision_regions_limits_are_required_keywords():
+    with pytest.raises(TypeError):
+        plots.decision_regions(lambda P: P[:, 0], None, (0, 1), (0, 1))
+    with pytest.raises(TypeError, match="xlim"):
+        plots.decision_regions(lambda P: P[:, 0], ylim=(0, 1))
+
+
+def test_decision_regions_and_scatter_classes_name_bad_arguments():
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    with pytest.raises(ValueError, match="xlim must be"):
+        plots.decision_regions(lambda p: p[:, 0], ax, xlim=None, ylim=(0, 1))
+    with pytest.raises(TypeError, match="X must be an array of numbers"):
+        plots.scatter_classes([["a", "b"]], [0], ax)

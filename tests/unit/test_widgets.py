@@ -17,11 +17,9 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.fixture(autouse=True)
-def shown(monkeypatch):
-    """Record what the live view displays: without a kernel the Output widget cannot capture it."""
-    images = []
-    monkeypatch.setattr(base, "display", lambda image: images.append(base64.b64encode(image.data).decode("ascii")))
-    return images
+def _record_every_redraw(shown):
+    """Every test here records the live view's images (``shown`` lives in conftest.py)."""
+    return shown
 
 
 @pytest.fixture
