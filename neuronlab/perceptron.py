@@ -6,9 +6,16 @@ shape (n_samples, n_features) the layer computes ``H = step(X @ W + b)`` with
 
 Training follows the perceptron learning rule, one sample at a time: when output
 *k* gets sample *x* wrong, ``W[:, k] += eta0 * t * x`` and ``b[k] += eta0 * t``,
-where ``t`` is the target as -1 or +1.  As in scikit-learn and in the convergence
-proof, a sample exactly on the boundary (``z = 0``) counts as a mistake, so
-learning can start from all-zero weights.
+where ``t`` is the target as -1 or +1.
+
+The course's convention for ``z = 0``, as in scikit-learn and in the convergence proof:
+
+- in training, a mistake is ``t * z <= 0``: a sample exactly on the boundary is
+  wrong whichever its class, so learning can start from all-zero weights;
+- :meth:`Perceptron.predict` sends ``z = 0`` to the negative class.
+
+(:func:`heaviside` is the textbook step, 1 at ``z = 0``; it only decides the
+output of a unit, never whether the perceptron rule updates.)
 
 :class:`Perceptron` follows scikit-learn's :class:`sklearn.linear_model.Perceptron`
 closely enough to reproduce its weights: with ``shuffle=False`` on both and the
@@ -21,7 +28,7 @@ scikit-learn's one-versus-the-rest scheme does for several classes.
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -41,14 +48,31 @@ class NotFittedError(ValueError, AttributeError):
     """``predict`` (or a fitted attribute) was used before ``fit``."""
 
 
+def _check_z(z) -> np.ndarray:
+    try:
+        z = np.asarray(z, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"z must be a number or an array of numbers, got {type(z).__name__}") from None
+    if np.isnan(z).any():
+        raise ValueError("z contains NaN, which has no sign: check the inputs and weights that produced it")
+    return z
+
+
 def heaviside(z):
-    """The Heaviside step: 1 where ``z >= 0``, else 0 (same shape as ``z``, dtype int)."""
-    return (np.asarray(z) >= 0).astype(int)
+    """The Heaviside step: 1 where ``z >= 0``, else 0 (same shape as ``z``, dtype int).
+
+    ``-inf`` and ``inf`` give 0 and 1; NaN raises ``ValueError`` (it is neither side of the step).
+    """
+    return (_check_z(z) >= 0).astype(int)
 
 
 def sign(z):
-    """The sign function: -1, 0 or +1 (same shape as ``z``, dtype int)."""
-    return np.sign(np.asarray(z)).astype(int)
+    """The sign function: -1, 0 or +1 (same shape as ``z``, dtype int).
+
+    ``-inf`` and ``inf`` give -1 and +1; NaN raises ``ValueError`` instead of turning
+    into a meaningless integer.
+    """
+    return np.sign(_check_z(z)).astype(int)
 
 
 def _check_X(X, argument: str = "X") -> np.ndarray:
@@ -78,7 +102,7 @@ def _check_positive(value, argument: str, kind=numbers.Real) -> None:
         raise ValueError(f"{argument} must be finite, got {value!r}")
 
 
-@dataclass
+@dataclass(eq=False)  # compare estimators by identity, as scikit-learn does
 class Perceptron:
     """A perceptron: one layer of TLUs trained with Rosenblatt's learning rule.
 
@@ -112,16 +136,25 @@ class Perceptron:
     n_iter_ : int
         Epochs run (the most over all outputs).
     mistakes_per_epoch_ : list of int
-        Updates made in each epoch of the last ``fit`` (summed over outputs).
+        Mistakes (``t * z <= 0``) in each epoch of the last ``fit``, counted over
+        *all* outputs: a sample that two TLUs get wrong counts twice.  With one
+        output (or ``tol=None``) this is the number of updates.
     converged_ : bool
-        Whether the last epoch made no mistake at all (the training set is then
-        separated with every sample strictly on its side).
+        Whether the last epoch made no mistake on any output (the training set is
+        then separated with every sample strictly on its side, for every TLU).
 
     Notes
     -----
-    Training stops as soon as an epoch makes no mistake: after that no sample can
-    ever trigger an update again, so scikit-learn's extra ``n_iter_no_change``
-    epochs could not change the weights (only ``n_iter_`` differs).
+    A mistake is ``t * z <= 0`` (a sample on the boundary is wrong), while
+    :meth:`predict` sends ``z = 0`` to the negative class; both as in scikit-learn.
+
+    An output stops learning after its first epoch without a mistake: no sample
+    can ever trigger an update again, so scikit-learn's extra ``n_iter_no_change``
+    epochs could not change the weights (only ``n_iter_`` differs).  ``tol`` stops
+    each output on its own too, as scikit-learn's one-versus-the-rest does.  A
+    stopped output is no longer updated but its mistakes still count, and ``fit``
+    ends once every output has stopped (or after ``max_iter`` epochs); so each
+    output gets exactly the weights of a single-TLU fit on its column.
     """
 
     eta0: float = 1.0
@@ -131,6 +164,20 @@ class Perceptron:
     shuffle: bool = True
     random_state: int | np.random.Generator | None = None
     fit_intercept: bool = True
+
+    # ---------------------------------------------------------------- parameters
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's parameters by name (for :func:`sklearn.base.clone` and grid searches)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    def set_params(self, **params) -> Perceptron:
+        """Set constructor parameters by name; returns ``self``.  Fitted attributes are kept until the next fit."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for Perceptron; valid parameters are {sorted(valid)}")
+            setattr(self, name, value)
+        return self
 
     # ---------------------------------------------------------------- validation
     def _validate_params(self) -> None:
@@ -188,22 +235,27 @@ class Perceptron:
                 raise ValueError(f"intercept_init must have {n_outputs} value(s), got shape {np.shape(intercept_init)}")
             self.b_[:] = intercept
 
-    def _epoch(self, X: np.ndarray, T: np.ndarray, order: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, int]:
-        """One pass in ``order``; returns the mean loss per output and the number of updates."""
+    def _epoch(self, X: np.ndarray, T: np.ndarray, order: np.ndarray,
+               active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One pass in ``order``, updating only the ``active`` outputs that are wrong.
+
+        Returns the mean loss and the number of mistakes, per output (active or not).
+        """
         loss = np.zeros(T.shape[1])
-        updates = 0
+        mistakes = np.zeros(T.shape[1], dtype=int)
         for i in order:
             z = X[i] @ self.W_ + self.b_                  # (n_outputs,)
             margin = T[i] * z
             loss -= np.minimum(margin, 0.0)
-            wrong = (margin <= 0) & active                # on the boundary counts as wrong
-            if wrong.any():
-                step = np.where(wrong, self.eta0 * T[i], 0.0)
+            wrong = margin <= 0                           # on the boundary counts as wrong
+            mistakes += wrong
+            update = wrong & active
+            if update.any():
+                step = np.where(update, self.eta0 * T[i], 0.0)
                 self.W_ += np.outer(X[i], step)           # (n_features, n_outputs)
                 if self.fit_intercept:
                     self.b_ += step
-                updates += int(wrong.sum())
-        return loss / len(order), updates
+        return loss / len(order), mistakes
 
     def fit(self, X, y, coef_init=None, intercept_init=None) -> Perceptron:
         """Learn the weights from scratch.
@@ -229,22 +281,21 @@ class Perceptron:
         self._rng = np.random.default_rng(self.random_state)
         self.mistakes_per_epoch_: list[int] = []
         n_outputs = T.shape[1]
-        active = np.ones(n_outputs, dtype=bool)           # outputs still learning
+        active = np.ones(n_outputs, dtype=bool)           # outputs still learning (not converged, not stopped)
         best = np.full(n_outputs, np.inf)
         no_improvement = np.zeros(n_outputs, dtype=int)
         epochs_run = np.zeros(n_outputs, dtype=int)
         for _ in range(self.max_iter):
-            loss, updates = self._epoch(X, T, self._order(len(X)), active)
-            self.mistakes_per_epoch_.append(updates)
+            loss, mistakes = self._epoch(X, T, self._order(len(X)), active)
+            self.mistakes_per_epoch_.append(int(mistakes.sum()))
             epochs_run += active
-            if updates == 0:
-                break
+            active &= mistakes > 0                        # an output without a mistake can never change again
             if self.tol is not None:
                 no_improvement = np.where(loss > best - self.tol, no_improvement + 1, 0)
                 best = np.minimum(best, loss)
                 active &= no_improvement < self.n_iter_no_change
-                if not active.any():
-                    break
+            if not active.any():
+                break
         self.n_iter_ = int(epochs_run.max())
         self.converged_ = self.mistakes_per_epoch_[-1] == 0
         return self
@@ -256,14 +307,21 @@ class Perceptron:
         The first call fixes the outputs: pass ``classes`` (the two labels) when a
         1-D ``y`` of this batch may hold only one of them; ``coef_init`` and
         ``intercept_init`` (first call only) set the starting weights as in
-        :meth:`fit`.  Shapes as in :meth:`fit`.
+        :meth:`fit`.  Shapes as in :meth:`fit`; ``mistakes_per_epoch_`` gets one
+        entry per call.
         """
         self._validate_params()
         X = _check_X(X)
         first = not hasattr(self, "W_")
         if first:
             if classes is not None and np.asarray(y).ndim == 1:
-                self._targets(np.asarray(classes), len(np.asarray(classes)))  # validates and sets classes_
+                classes = np.asarray(classes)
+                if classes.ndim != 1 or len(np.unique(classes)) != 2:
+                    raise ValueError(f"classes must be the two labels, e.g. classes=[0, 1]; got {classes.tolist()}")
+                self._targets(classes, len(classes))     # sets classes_
+            elif np.asarray(y).ndim == 1 and len(np.unique(y)) < 2:
+                raise ValueError(f"the first partial_fit batch holds one class only ({np.unique(y).tolist()}), "
+                                 "so the other label is unknown: pass both labels, e.g. classes=[0, 1]")
             else:
                 self._targets(y, X.shape[0])
         elif coef_init is not None or intercept_init is not None:
@@ -274,10 +332,10 @@ class Perceptron:
             self._rng = np.random.default_rng(self.random_state)
             self.mistakes_per_epoch_ = []
         self._check_n_features(X)
-        _, updates = self._epoch(X, T, self._order(len(X)), np.ones(T.shape[1], dtype=bool))
-        self.mistakes_per_epoch_.append(updates)
+        _, mistakes = self._epoch(X, T, self._order(len(X)), np.ones(T.shape[1], dtype=bool))
+        self.mistakes_per_epoch_.append(int(mistakes.sum()))
         self.n_iter_ = len(self.mistakes_per_epoch_)
-        self.converged_ = updates == 0
+        self.converged_ = not mistakes.any()
         return self
 
     def _targets_like_fitted(self, y, n_samples: int) -> np.ndarray:
@@ -330,7 +388,8 @@ class Perceptron:
     def predict(self, X) -> np.ndarray:
         """Labels (n_samples,) from ``classes_`` for one TLU, or 0/1 outputs (n_samples, n_outputs).
 
-        A point with ``z = 0`` goes to the negative class, as in scikit-learn.
+        A point with ``z = 0`` goes to the negative class, as in scikit-learn (in
+        training it counts as a mistake for either class: ``t * z <= 0``).
         """
         Z = self.decision_function(X)
         if self.multi_output_:

@@ -2,8 +2,15 @@
 
 The expected answers come from :class:`neuronlab.perceptron.Perceptron`, which a
 unit test holds equal to scikit-learn's; when an answer is wrong, the check
-replays the usual slips (labels left as 0/1, a strict ``<`` for mistakes, no
-bias update, no learning rate) to name the one the learner made.
+replays the usual slips (labels left as 0/1, a strict ``<`` for mistakes, the
+update ``(y - ŷ)`` with the Heaviside ``ŷ``, no bias update, no learning rate) to
+name the one the learner made.
+
+The course's convention at ``z = 0``: in training a mistake is ``t * z <= 0``
+(``t = ±1``), so a sample on the boundary is wrong whatever its class; a
+prediction is the Heaviside step (1 at ``z = 0``).  A learner's exception is
+reported as a failed case (what was tried, what was raised), never as a bare
+traceback; ``NotImplementedError`` from an untouched stub passes through.
 """
 
 from __future__ import annotations
@@ -17,6 +24,40 @@ from neuronlab.check import CheckFailed, Verbatim, _require_callable, expect_equ
 from neuronlab.perceptron import Perceptron, linearly_separable, xor_data
 
 _XOR_X, _XOR_Y = xor_data()
+
+
+_RECIPES = {
+    "20 separable points": ["from neuronlab.perceptron import linearly_separable",
+                            "X, y, _ = linearly_separable(20, gap=0.6, centre=(1.0, 1.5), random_state=7)"],
+    "12 separable points": ["from neuronlab.perceptron import linearly_separable",
+                            "X, y, _ = linearly_separable(12, gap=1.0, random_state=3)"],
+    "the XOR points ordered": ["from neuronlab.perceptron import xor_data", "X, y = xor_data()",
+                               "X, y = X[[0, 3, 1, 2]], y[[0, 3, 1, 2]]"],
+    "the XOR points": ["from neuronlab.perceptron import xor_data", "X, y = xor_data()"],
+    "XOR shifted by +1 and reordered": ["from neuronlab.perceptron import xor_data", "X, y = xor_data()",
+                                        "X, y = X[[3, 0, 2, 1]] + 1, y[[3, 0, 2, 1]]"],
+    "XOR shifted by +1": ["from neuronlab.perceptron import xor_data", "X, y = xor_data()", "X = X + 1"],
+    "iris petals": ["from sklearn.datasets import load_iris", "iris = load_iris()", "keep = iris.target > 0",
+                    "X, y = iris.data[keep][:, 2:4], (iris.target[keep] == 2).astype(int)"],
+}
+"""Public code that rebuilds the data of a case (its description starts with the key; first match wins)."""
+
+
+def _call(function: Callable, args: tuple, kwargs: dict, *, what: str, case: str, expected, recipe=None):
+    """``function(*args, **kwargs)``, with a crash reported as a failed case (an unfinished stub passes through).
+
+    ``recipe`` (lines of code) rebuilds the case's inputs for the hint; by default it is looked up in ``_RECIPES``.
+    """
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        if recipe is None:
+            recipe = next((lines for start, lines in _RECIPES.items() if case.startswith(start)), None)
+        hint = "it raised an error on this case. Call it in a cell of your own to see which line fails"
+        hint += (", on these inputs:\n" + "\n".join(f"    {line}" for line in recipe)) if recipe else "."
+        raise CheckFailed(what, case, expected, Verbatim(f"{type(error).__name__}: {error}"), hint) from error
 
 
 def _datasets():
@@ -44,8 +85,12 @@ def _reference(X, y, eta, max_epochs):
     return model.coef_[0], model.intercept_[0], list(model.mistakes_per_epoch_)
 
 
-def _variant(X, y, eta, max_epochs, *, signed=True, strict=False, bias=True, use_eta=True):
-    """The rule with one of the classic slips, to recognise a learner's mistake."""
+def _variant(X, y, eta, max_epochs, *, signed=True, strict=False, heaviside=False, bias=True, use_eta=True):
+    """The rule with one of the classic slips, to recognise a learner's mistake.
+
+    ``heaviside=True`` is the update ``eta * (y - ŷ) * x`` with ``ŷ = heaviside(z)``:
+    the same as the rule except that a positive sample at ``z = 0`` looks right.
+    """
     t = np.where(y == 1, 1.0, -1.0) if signed else y.astype(float)
     w, b, mistakes = np.zeros(X.shape[1]), 0.0, []
     step = eta if use_eta else 1.0
@@ -53,7 +98,11 @@ def _variant(X, y, eta, max_epochs, *, signed=True, strict=False, bias=True, use
         count = 0
         for x_i, y_i, t_i in zip(X, y, t):
             z = x_i @ w + b
-            wrong = (np.where(y_i == 1, 1, -1) * z < 0) if strict else (np.where(y_i == 1, 1, -1) * z <= 0)
+            margin = np.where(y_i == 1, 1, -1) * z
+            if heaviside:
+                wrong = int(z >= 0) != y_i
+            else:
+                wrong = margin < 0 if strict else margin <= 0
             if wrong:
                 w, count = w + step * t_i * x_i, count + 1
                 b = b + step * t_i if bias else b
@@ -64,10 +113,13 @@ def _variant(X, y, eta, max_epochs, *, signed=True, strict=False, bias=True, use
 
 
 _SLIPS = [
-    (dict(signed=False), "the update must use the target as -1 or +1 (t = 2y - 1): with 0/1 labels a missed "
-                         "negative adds nothing. The rule w += eta * (y - y_hat) * x gives the same signs."),
+    (dict(signed=False), "the update must use the target as -1 or +1 (t = 2y - 1): with the 0/1 label y, a "
+                         "missed negative sample (y = 0) adds nothing to w and b."),
     (dict(strict=True), "a sample with z = 0 sits on the line and counts as a mistake: test t * z <= 0, not < 0 "
                         "(from zero weights, the very first sample must trigger an update)."),
+    (dict(heaviside=True), "with y_hat = heaviside(z), a positive sample at z = 0 gets y_hat = 1 and looks right, "
+                           "but a sample on the line is a mistake whatever its class: with t = 2y - 1 (-1 or +1), "
+                           "update when t * z <= 0, by eta * t * x and eta * t."),
     (dict(bias=False), "the bias learns too: on a mistake, b += eta * t as well as w += eta * t * x."),
     (dict(use_eta=False), "scale every update by the learning rate eta."),
 ]
@@ -94,14 +146,8 @@ def perceptron_fit(function: Callable) -> None:
     """Check ``function(X, y, eta, max_epochs) -> (w, b, mistakes_per_epoch)`` against the reference rule."""
     _require_callable(function, "perceptron_fit")
     for case, X, y, eta, max_epochs in _datasets():
-        try:
-            result = function(X.copy(), y.copy(), eta=eta, max_epochs=max_epochs)
-        except NotImplementedError:
-            raise
-        except Exception as error:
-            raise CheckFailed("your perceptron_fit", case, "(w, b, mistakes_per_epoch)",
-                              Verbatim(f"{type(error).__name__}: {error}"),
-                              "it crashed; try it on this data in a cell of your own.") from error
+        result = _call(function, (X.copy(), y.copy()), dict(eta=eta, max_epochs=max_epochs),
+                       what="your perceptron_fit", case=case, expected=Verbatim("a tuple (w, b, mistakes_per_epoch)"))
         w, b, mistakes = _unpack(result, case)
         expected_w, expected_b, expected_mistakes = _reference(X, y, eta, max_epochs)
         if w.shape == expected_w.shape and np.allclose(w, expected_w) and np.isclose(b, expected_b) \
@@ -141,7 +187,10 @@ def perceptron_predict(function: Callable) -> None:
         z = X @ w + b
         expected = (z >= 0).astype(int)
         case = f"X of shape {X.shape}, w={w.tolist()}, b={b}"
-        got = function(X.copy(), w.copy(), b)
+        recipe = ["import numpy as np", f"X = np.random.default_rng(0).normal(size={X.shape})",
+                  f"w, b = np.array({w.tolist()}), {b}"]
+        got = _call(function, (X.copy(), w.copy(), b), {}, what="your perceptron_predict", case=case,
+                    expected=expected, recipe=recipe)
         if got is None:
             raise CheckFailed("your perceptron_predict", case, expected, None,
                               "it returned None: did you forget a `return` statement?")
@@ -160,38 +209,126 @@ def perceptron_predict(function: Callable) -> None:
 
 
 # ---------------------------------------------------------------------- exercise 2
-_SETTING_HINTS = {
-    "shuffle": "scikit-learn shuffles the samples every epoch unless told not to; your fit visits them in order.",
-    "tol": "scikit-learn stops once its loss stops improving by tol; your fit runs until an epoch has no mistake "
-           "or max_epochs is reached. Turn that stopping rule off.",
-    "learning_rate": "the perceptron rule uses a constant learning rate.",
-    "penalty": "the perceptron rule has no regularisation (SGDClassifier adds an l2 penalty by default).",
-    "loss": "SGDClassifier needs the perceptron loss, max(0, -t z).",
-}
+_TWIN_CLASSES = ("Perceptron", "SGDClassifier")
+"""The classes of ``sklearn.linear_model`` that can run the perceptron rule."""
+
+
+def _required_settings(model, eta: float, max_epochs: int) -> list[tuple[str, object, str]]:
+    """(parameter, the value the rule needs, why) for ``model``'s class."""
+    settings = [
+        ("eta0", eta, "the learning rate is the eta you were given"),
+        ("max_iter", max_epochs, "one epoch per iteration, at most max_epochs of them"),
+        ("shuffle", False, "scikit-learn shuffles the samples every epoch unless told not to; your fit visits "
+                           "them in the order given"),
+        ("tol", None, "scikit-learn stops once its loss stops improving by tol; your fit runs until an epoch "
+                      "has no mistake or max_epochs is reached. Turn that stopping rule off"),
+        ("penalty", None, "the perceptron rule has no regularisation"),
+        ("fit_intercept", True, "the rule learns the bias b"),
+        ("early_stopping", False, "early stopping sets part of the data aside and stops on its score"),
+        ("class_weight", None, "every mistake moves the weights by the same eta"),
+    ]
+    if type(model).__name__ == "SGDClassifier":
+        settings = [("loss", "perceptron", "SGDClassifier needs the perceptron loss, max(0, -t z)"),
+                    ("learning_rate", "constant", "the perceptron rule uses a constant learning rate"),
+                    ("average", False, "the rule keeps its last weights, not an average of them"),
+                    *settings]
+    return settings
+
+
+def _same_setting(got, needed) -> bool:
+    if needed is None or isinstance(needed, bool):
+        return got is needed or (isinstance(got, np.bool_) and bool(got) is needed)
+    if isinstance(needed, (int, float)):
+        return isinstance(got, (int, float, np.number)) and not isinstance(got, bool) and bool(np.isclose(got, needed))
+    return got == needed
+
+
+def _mismatched_settings(model, eta: float, max_epochs: int) -> list[tuple[str, str, str, str]]:
+    """(parameter, needed, got, why) for every setting of ``model`` that the rule does not share."""
+    params = model.get_params()
+    mismatched = []
+    for name, needed, why in _required_settings(model, eta, max_epochs):
+        if name not in params:
+            continue
+        got = params[name]
+        if name == "penalty" and got is not None and params.get("alpha") == 0:
+            continue  # a penalty of strength 0 is no penalty
+        if not _same_setting(got, needed):
+            mismatched.append((name, repr(needed), repr(got), why))
+    return mismatched
+
+
+def _twin_model(estimator, case: str):
+    """The estimator to check: ``estimator`` itself, or the last step of a Pipeline that leaves X alone."""
+    from sklearn.base import BaseEstimator
+    from sklearn.pipeline import Pipeline
+
+    expected = Verbatim("an unfitted sklearn.linear_model.Perceptron (or an SGDClassifier set up as one)")
+    if estimator is None:
+        raise CheckFailed("your sklearn_twin", case, Verbatim("an unfitted scikit-learn estimator"), None,
+                          "it returned None: did you forget a `return` statement?")
+    if isinstance(estimator, type):
+        raise CheckFailed("your sklearn_twin", case, expected, Verbatim(f"the class {estimator.__name__} itself"),
+                          f"return an instance: call the class with its settings, {estimator.__name__}(...).")
+    if isinstance(estimator, Pipeline):
+        changing = [name for name, step in estimator.steps[:-1] if step not in (None, "passthrough")]
+        if changing:
+            raise CheckFailed("your sklearn_twin", case, expected, Verbatim(f"a Pipeline with the steps {changing} "
+                              "before the estimator"),
+                              "the perceptron rule sees the raw features, and a step that changes X changes the "
+                              "weights: return the estimator alone (a Pipeline of just the estimator is fine).")
+        estimator = estimator.steps[-1][1]
+    name = type(estimator).__name__
+    if not isinstance(estimator, BaseEstimator) or not type(estimator).__module__.startswith("sklearn."):
+        raise CheckFailed("your sklearn_twin", case, expected, Verbatim(f"{type(estimator).__module__}.{name}"),
+                          "return one of scikit-learn's own classes (from sklearn.linear_model), unfitted.")
+    if name not in _TWIN_CLASSES or not type(estimator).__module__.startswith("sklearn.linear_model"):
+        raise CheckFailed("your sklearn_twin", case, expected, Verbatim(f"scikit-learn's {name}"),
+                          f"{name} does not run the perceptron rule: use scikit-learn's Perceptron, or an "
+                          "SGDClassifier with loss='perceptron'.")
+    return estimator
 
 
 def sklearn_twin(function: Callable) -> None:
     """Check ``function(eta, max_epochs)`` returns an unfitted scikit-learn estimator that learns the rule's weights.
 
-    The estimator is fitted on every data set of :func:`perceptron_fit`'s check
-    and must give the reference ``coef_`` and ``intercept_`` (``np.allclose``).
+    The estimator must be scikit-learn's ``Perceptron`` or an ``SGDClassifier``
+    (alone, or as the only step of a ``Pipeline``: a step before it would change
+    the features).  Its settings are compared with the rule's, all at once, then it
+    is fitted on every data set of :func:`perceptron_fit`'s check and must give the
+    reference ``coef_`` and ``intercept_`` (``np.allclose``).
     """
     _require_callable(function, "sklearn_twin")
-    from sklearn.base import BaseEstimator, clone
+    from sklearn.base import clone
 
+    built = []
     for case, X, y, eta, max_epochs in _datasets():
-        estimator = function(eta=eta, max_epochs=max_epochs)
-        if estimator is None:
-            raise CheckFailed("your sklearn_twin", case, Verbatim("an unfitted scikit-learn estimator"), None,
-                              "it returned None: did you forget a `return` statement?")
-        if not isinstance(estimator, BaseEstimator) or not type(estimator).__module__.startswith("sklearn."):
-            raise CheckFailed("your sklearn_twin", case, Verbatim("a scikit-learn estimator"),
-                              Verbatim(type(estimator).__name__),
-                              "return one of scikit-learn's own classes (from sklearn.linear_model), unfitted.")
-        params = estimator.get_params()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a ConvergenceWarning is part of a wrong answer, not of the check
-            fitted = clone(estimator).fit(X, y)
+        call = f"sklearn_twin(eta={eta:g}, max_epochs={max_epochs})"
+        estimator = _call(function, (), dict(eta=eta, max_epochs=max_epochs), what="your sklearn_twin", case=call,
+                          expected=Verbatim("an unfitted scikit-learn estimator"), recipe=[])
+        built.append((case, X, y, eta, max_epochs, estimator, _twin_model(estimator, call)))
+    # All the settings to change in one message, from the call where the most of them differ.
+    worst = max(built, key=lambda entry: len(_mismatched_settings(entry[6], entry[3], entry[4])))
+    mismatched = _mismatched_settings(worst[6], worst[3], worst[4])
+    if mismatched:
+        count = f"these {len(mismatched)} settings" if len(mismatched) > 1 else "this setting"
+        raise CheckFailed(f"the settings of your {type(worst[6]).__name__}",
+                          f"sklearn_twin(eta={worst[3]:g}, max_epochs={worst[4]})",
+                          Verbatim(", ".join(f"{name}={needed}" for name, needed, _, _ in mismatched)),
+                          Verbatim(", ".join(f"{name}={got}" for name, _, got, _ in mismatched)),
+                          f"change {count} to run the rule of your perceptron_fit:\n"
+                          + "\n".join(f"    - {name}={needed}: {why}." for name, needed, _, why in mismatched))
+    for case, X, y, eta, max_epochs, estimator, _ in built:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a ConvergenceWarning is part of a wrong answer, not of the check
+                fitted = clone(estimator).fit(X, y)
+        except Exception as error:
+            raise CheckFailed("fitting your estimator", case, Verbatim("a fitted estimator"),
+                              Verbatim(f"{type(error).__name__}: {error}"),
+                              "scikit-learn refused to fit it: look at the values of the settings you passed "
+                              f"(print your sklearn_twin(eta={eta:g}, max_epochs={max_epochs})).") from error
+        fitted = fitted.steps[-1][1] if hasattr(fitted, "steps") else fitted
         expected_w, expected_b, _ = _reference(X, y, eta, max_epochs)
         got_w, got_b = np.asarray(fitted.coef_).reshape(-1), float(np.asarray(fitted.intercept_).reshape(-1)[0])
         if np.allclose(got_w, expected_w) and np.isclose(got_b, expected_b):
@@ -199,28 +336,9 @@ def sklearn_twin(function: Callable) -> None:
         raise CheckFailed("the weights your estimator learns", case,
                           Verbatim(f"coef_={np.round(expected_w, 4).tolist()}, intercept_={expected_b:.4g}"),
                           Verbatim(f"coef_={np.round(got_w, 4).tolist()}, intercept_={got_b:.4g}"),
-                          _hint_from_params(params, eta, max_epochs)
-                          or "match every setting of your perceptron_fit: order, stopping, learning rate, bias.")
-    passed(f"your {type(estimator).__name__} learns the same weights as the perceptron rule on all "
-           f"{len(_datasets())} data sets.")
-
-
-def _hint_from_params(params: dict, eta: float, max_epochs: int) -> str | None:
-    if params.get("shuffle", False):
-        return _SETTING_HINTS["shuffle"]
-    if params.get("tol") is not None:
-        return _SETTING_HINTS["tol"]
-    if "loss" in params and params["loss"] != "perceptron":
-        return _SETTING_HINTS["loss"]
-    if params.get("learning_rate", "constant") != "constant":
-        return _SETTING_HINTS["learning_rate"]
-    if params.get("penalty") is not None:
-        return _SETTING_HINTS["penalty"]
-    if params.get("eta0") != eta:
-        return f"the learning rate eta0 must be the eta you were given ({eta}), got {params.get('eta0')!r}."
-    if params.get("max_iter") != max_epochs:
-        return f"max_iter must be max_epochs ({max_epochs}), got {params.get('max_iter')!r}."
-    return None
+                          "match every setting of your perceptron_fit: order, stopping, learning rate, bias.")
+    passed(f"your {type(built[-1][6]).__name__} learns the same weights as the perceptron rule on all "
+           f"{len(built)} data sets.")
 
 
 # ---------------------------------------------------------------------- exercise 3
@@ -238,42 +356,65 @@ def _reference_repeat(X, y, max_epochs):
 
 
 def first_repeat(function: Callable) -> None:
-    """Check ``function(X, y, max_epochs)`` returns the first (i, j) with equal end-of-epoch weights, or None."""
+    """Check ``function(X, y, max_epochs)`` returns the first (i, j) with equal end-of-epoch weights, or None.
+
+    "First" means the smallest ``j``; epoch 0 is the all-zero start.  The cases
+    include convergence (period 1), cycles of period 2 (which comparing only
+    consecutive epochs misses), a repeat exactly at ``max_epochs`` (an off-by-one
+    misses it), a run long enough to repeat twice (only the first repeat counts),
+    and no repeat within ``max_epochs``.
+    """
     _require_callable(function, "first_repeat")
     blobs_X, blobs_y, _ = linearly_separable(20, gap=0.6, centre=(1.0, 1.5), random_state=7)
     order = [0, 3, 1, 2]
+    line_X, line_y = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]]), np.array([1, 1, 0])
+    three_X, three_y = np.array([[0.0], [1.0], [2.0]]), np.array([1, 0, 1])
     cases = [
         ("the XOR points in the usual order, max_epochs=10", _XOR_X, _XOR_Y, 10),
         ("the XOR points ordered (0,0), (1,1), (0,1), (1,0), max_epochs=10", _XOR_X[order], _XOR_Y[order], 10),
         ("XOR shifted by +1, max_epochs=10", _XOR_X + 1, _XOR_Y, 10),
         ("XOR shifted by +1, max_epochs=4", _XOR_X + 1, _XOR_Y, 4),
         ("20 separable points, max_epochs=20", blobs_X, blobs_y, 20),
+        # Cycles of period 2: (1, 3) and (2, 4), each repeat at exactly max_epochs.
+        ("X=[[0, 0], [2, 0], [1, 0]], y=[1, 1, 0], max_epochs=3", line_X, line_y, 3),
+        ("X=[[0], [1], [2]], y=[1, 0, 1], max_epochs=4", three_X, three_y, 4),
+        # The same cycle comes round again at epochs 6 and 8: the answer is still the first repeat.
+        ("X=[[0], [1], [2]], y=[1, 0, 1], max_epochs=9", three_X, three_y, 9),
     ]
     for case, X, y, max_epochs in cases:
         expected = _reference_repeat(X, y, max_epochs)
-        got = function(X.copy(), y.copy(), max_epochs=max_epochs)
+        got = _call(function, (X.copy(), y.copy()), dict(max_epochs=max_epochs), what="your first_repeat",
+                    case=case, expected=expected)
         if got is not None:
             try:
                 got = tuple(int(k) for k in got)
+                if len(got) != 2:
+                    raise ValueError
             except (TypeError, ValueError):
                 raise CheckFailed("your first_repeat", case, expected, got,
                                   "return a pair of epoch numbers (i, j), or None.") from None
         if got == expected:
             continue
-        if expected is None:
-            hint = "within max_epochs the weights never repeat here: return None."
-        elif got is None:
-            hint = ("the weights do repeat within max_epochs. Compare the weights after every pair of epochs "
-                    "(epoch 0 means the starting zeros), with np.allclose.")
-        elif got[0] > got[1]:
-            hint = "give the earlier epoch first: (i, j) with i < j."
-        elif expected[0] == 0 and got[0] != 0:
-            hint = "include epoch 0, the all-zero starting weights, in the comparison."
-        else:
-            hint = ("the weights after i epochs are those of perceptron_fit(X, y, max_epochs=i): compare all "
-                    "pairs, and return the first repeat, the one with the smallest j.")
-        raise CheckFailed("your first_repeat", case, expected, got, hint)
+        raise CheckFailed("your first_repeat", case, expected, got, _repeat_hint(expected, got))
     passed(f"first_repeat finds the cycles (and the convergence) in all {len(cases)} cases.")
+
+
+def _repeat_hint(expected, got) -> str:
+    if expected is None:
+        return "within max_epochs the weights never repeat here: return None."
+    if got is None:
+        return ("the weights do repeat within max_epochs. Compare the weights after every pair of epochs, not "
+                "only neighbours (a cycle may take several epochs), from epoch 0 (the starting zeros) up to and "
+                "including epoch max_epochs, with np.allclose.")
+    if got[0] > got[1]:
+        return "give the earlier epoch first: (i, j) with i < j."
+    if expected[0] == 0 and got[0] != 0:
+        return "include epoch 0, the all-zero starting weights, in the comparison."
+    if got[0] == expected[0] and got[1] > expected[1]:
+        return (f"the weights after epoch {got[0]} come back every {expected[1] - expected[0]} epoch(s); return "
+                "the first time they do, the repeat with the smallest j: stop searching at the first match.")
+    return ("the weights after i epochs are those of perceptron_fit(X, y, max_epochs=i): compare all pairs, "
+            "and return the first repeat, the one with the smallest j.")
 
 
 # ---------------------------------------------------------------------- exercise 4
@@ -334,7 +475,11 @@ def layer_forward(function: Callable) -> None:
         X, W, b = rng.normal(size=(m, n)), rng.normal(size=(n, k)), rng.normal(size=k)
         expected = (X @ W + b >= 0).astype(int)
         case = f"X {X.shape}, W {W.shape}, b {b.shape}"
-        got = function(X.copy(), W.copy(), b.copy())
+        got = _call(function, (X.copy(), W.copy(), b.copy()), {}, what="your layer_forward", case=case,
+                    expected=Verbatim(f"an array of shape {expected.shape}"),
+                    recipe=["import numpy as np", "rng = np.random.default_rng(0)",
+                            f"X, W = rng.normal(size=({m}, {n})), rng.normal(size=({n}, {k}))",
+                            f"b = rng.normal(size={k})"])
         if got is None:
             raise CheckFailed("your layer_forward", case, f"an array of shape {expected.shape}", None,
                               "it returned None: did you forget a `return` statement?")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import textwrap
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -18,6 +20,11 @@ MODES = ("one sample", "one epoch")
 STARTS = ("zero weights", "random weights")
 MAX_EPOCHS = 25
 """Epochs the stepper precomputes: enough for the blobs and iris to converge; XOR never does."""
+FIGURE_WIDTH = 6.7
+"""Inches: the site's content column is about 688 px at 100 dpi (a wider figure shrinks unreadably);
+saved with ``bbox_inches="tight"`` and its 0.1 in padding, 6.7 in gives about 680 px."""
+RING = {True: plots.PALETTE["vermillion"], False: plots.PALETTE["green"]}
+"""Ring colour of a presented sample: was it a mistake (the weights moved)?"""
 
 
 def dataset(name: str):
@@ -181,8 +188,71 @@ def _limits(X: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
     return (low[0] - pad[0], high[0] + pad[0]), (low[1] - pad[1], high[1] + pad[1])
 
 
+def _arrow(w: np.ndarray, b: float, xlim, ylim, centre: np.ndarray):
+    """Foot and length of the weight-vector arrow: from the boundary, along ``w``, wholly inside the axes.
+
+    The foot is the point of the visible boundary nearest ``centre`` that leaves room
+    for an arrow of 18 % of the smaller axis range (or as long as fits, if shorter);
+    returns None when the boundary is not in view or no arrow of useful length fits.
+    """
+    low = np.array([xlim[0], ylim[0]])
+    high = np.array([xlim[1], ylim[1]])
+    inset = 0.03 * (high - low)
+    low, high = low + inset, high - inset
+    unit = w / np.linalg.norm(w)
+    along = np.array([-unit[1], unit[0]])
+    origin = -b / np.linalg.norm(w) * unit                # the boundary point nearest (0, 0)
+
+    def room(point: np.ndarray, direction: np.ndarray) -> tuple[float, float]:
+        """The range of s with point + s·direction inside the box (empty when lo > hi)."""
+        lo, hi = -np.inf, np.inf
+        for k in range(2):
+            if abs(direction[k]) < 1e-12:
+                if not low[k] <= point[k] <= high[k]:
+                    return 1.0, 0.0
+            else:
+                ends = sorted(((low[k] - point[k]) / direction[k], (high[k] - point[k]) / direction[k]))
+                lo, hi = max(lo, ends[0]), min(hi, ends[1])
+        return lo, hi
+
+    lo, hi = room(origin, along)
+    if lo > hi:
+        return None
+    wanted = 0.18 * min(high - low)
+    nearest = np.clip((centre - origin) @ along, lo, hi)
+    candidates = np.unique(np.append(np.linspace(lo, hi, 41), nearest))
+    feet = origin + candidates[:, None] * along
+    fits = np.array([min(room(foot, unit)[1], wanted) for foot in feet])
+    score = np.round(fits / wanted, 2) - 1e-3 * np.abs(candidates - nearest) / (hi - lo + 1e-12)
+    best = int(np.argmax(score))
+    if fits[best] < 0.4 * wanted:
+        return None
+    return feet[best], fits[best] * unit
+
+
+def legend_handles(previous: str) -> list:
+    """Legend entries for the stepper's marks; ``previous`` names what the dashed boundary is."""
+    from matplotlib.lines import Line2D
+
+    ring = dict(marker="o", markersize=10, markerfacecolor="none", markeredgewidth=2, linestyle="none")
+    return [
+        Line2D([], [], linestyle="none", markeredgecolor="white", label="t = −1 (class 0)", **plots.CLASS_STYLES[0]),
+        Line2D([], [], linestyle="none", markeredgecolor="white", label="t = +1 (class 1)", **plots.CLASS_STYLES[1]),
+        Line2D([], [], color=plots.PALETTE["black"], linewidth=1.8, label="boundary now"),
+        Line2D([], [], color=plots.PALETTE["grey"], linewidth=1.2, linestyle="dashed", label=previous),
+        Line2D([], [], markeredgecolor=RING[True], label="ringed: mistake, w moved", **ring),
+        Line2D([], [], markeredgecolor=RING[False], label="ringed: right, no change", **ring),
+        Line2D([], [], color=plots.PALETTE["black"], marker=r"$\rightarrow$", markersize=14, linestyle="none",
+               label="w (towards t = +1)"),
+    ]
+
+
 def draw_step(state: StepperState, ax, *, compact: bool = False) -> None:
-    """Draw one state on ``ax``: the points, the boundary now (solid) and before (dashed), the weight vector."""
+    """Draw one state on ``ax``: the points, the boundary now (solid) and ``state.previous`` (dashed), and w.
+
+    The ring around the presented sample is vermillion for a mistake (or, in epoch
+    mode, around each sample that caused an update) and green for a right answer.
+    """
     run = state.run
     xlim, ylim = _limits(run.X)
     w, b = state.weights[:2], state.weights[2]
@@ -194,20 +264,21 @@ def draw_step(state: StepperState, ax, *, compact: bool = False) -> None:
                    colors=[plots.PALETTE["grey"]], linestyles="dashed", linewidths=1.2, zorder=2)
     plots.scatter_classes(run.X, run.y, ax, labels=["t = −1 (class 0)", "t = +1 (class 1)"],
                           size=22 if compact else 36)
-    ring = plots.PALETTE["vermillion"] if (state.mistake or state.presented is None) else plots.PALETTE["green"]
+    ring = RING[state.mistake or state.presented is None]
     if len(state.highlighted):
         ax.scatter(*run.X[state.highlighted].T, s=190 if not compact else 110, facecolor="none",
                    edgecolor=ring, linewidth=2.2, zorder=4)
-    norm = np.linalg.norm(w)
-    if norm > 0:  # the weight vector, drawn from the boundary point nearest the data's centre
-        centre = run.X.mean(axis=0)
-        foot = centre - (centre @ w + b) / norm**2 * w
-        length = 0.18 * min(xlim[1] - xlim[0], ylim[1] - ylim[0])
-        if xlim[0] <= foot[0] <= xlim[1] and ylim[0] <= foot[1] <= ylim[1]:
-            ax.annotate("", xy=foot + length * w / norm, xytext=foot, zorder=5,
-                        arrowprops=dict(arrowstyle="-|>", color=plots.PALETTE["black"], lw=2))
-            if not compact:
-                ax.annotate("w", foot + 1.15 * length * w / norm, fontsize=12, fontweight="bold", zorder=5)
+    arrow = _arrow(w, b, xlim, ylim, run.X.mean(axis=0)) if np.linalg.norm(w) > 0 else None
+    if arrow is not None:  # the weight vector, from the boundary towards the positive side
+        foot, vector = arrow
+        ax.annotate("", xy=foot + vector, xytext=foot, zorder=5,
+                    arrowprops=dict(arrowstyle="-|>", color=plots.PALETTE["black"], lw=2, shrinkA=0, shrinkB=0))
+        if not compact:  # "w" beside the tip, offset in points so that the axes' aspect does not matter
+            on_screen = vector / np.array([xlim[1] - xlim[0], ylim[1] - ylim[0]])
+            on_screen /= np.linalg.norm(on_screen)
+            offset = 10 * np.array([-on_screen[1], on_screen[0]]) - 4 * on_screen
+            ax.annotate("w", foot + vector, xytext=tuple(offset), textcoords="offset points", fontsize=12,
+                        fontweight="bold", ha="center", va="center", zorder=5)
     ax.set_xlabel(run.axis_labels[0])
     ax.set_ylabel(run.axis_labels[1])
 
@@ -268,35 +339,52 @@ class PerceptronStepper(Explorable):
     def draw(self, state: StepperState):
         from matplotlib.figure import Figure
 
-        figure = Figure(figsize=(7.4, 4.2), layout="constrained")
+        figure = Figure(figsize=(FIGURE_WIDTH, 4.6), layout="constrained")
         ax = figure.subplots()
         draw_step(state, ax)
         w1, w2, b = state.weights
-        ax.set_title(f"after {state.step} sample(s), epoch {state.epoch}: {state.message}\n"
-                     f"w = ({w1:.2f}, {w2:.2f}), b = {b:.2f} · mistakes so far {state.mistakes_so_far} · "
-                     f"training accuracy {state.accuracy:.0%}", fontsize=10)
-        ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+        headline = f"after {state.step} sample(s), epoch {state.epoch}: {state.message}"
+        if len(headline) > 80:  # keep the title inside the figure's width
+            headline = f"after {state.step} sample(s), epoch {state.epoch}:\n{textwrap.fill(state.message, 80)}"
+        ax.set_title(f"{headline}\nw = ({w1:.2f}, {w2:.2f}), b = {b:.2f} · mistakes so far {state.mistakes_so_far}"
+                     f" · training accuracy {state.accuracy:.0%}", fontsize=10)
+        previous = "boundary a sample ago" if state.presented is not None else "boundary an epoch ago"
+        figure.legend(handles=legend_handles(previous), loc="outside lower center", ncols=3, fontsize=9,
+                      frameon=False)
         return figure
 
     def static_figure(self):
-        """Small multiples: the boundary after 0, 1, 5 and 20 samples, and at convergence (or the end)."""
+        """Small multiples: the boundary after 0, 1, 5 and 20 samples, and at convergence (or the end).
+
+        Two rows of three at the site's width; the sixth place holds the legend.  The
+        dashed line is the boundary of the panel before, so each panel shows how far
+        the rule moved it since.
+        """
         from matplotlib.figure import Figure
 
         values = self.values()
         run = training_run(values["dataset"], float(values["eta"]), values["start"])
         end = run.converged_at if run.converged_at is not None else len(run.samples)
         steps = [s for s in (0, 1, 5, 20) if s < end] + [end]
-        figure = Figure(figsize=(2.6 * len(steps), 3.0), layout="constrained")
-        axes = figure.subplots(1, len(steps), sharex=True, sharey=True)
-        for ax, step in zip(np.atleast_1d(axes), steps):
+        figure = Figure(figsize=(FIGURE_WIDTH, 5.4), layout="constrained")
+        grid = figure.subplots(2, 3)
+        for index, (ax, step) in enumerate(zip(grid.flat, steps)):
             state = stepper_state(values["dataset"], "one sample", step, values["eta"], values["start"])
+            if index:
+                state = dataclasses.replace(state, previous=run.weights[steps[index - 1]])
             draw_step(state, ax, compact=True)
             label = "converged" if step == run.converged_at else ("end" if step == end and step else "")
             ax.set_title(f"after {step} sample{'s' if step != 1 else ''}" + (f" ({label})" if label else ""),
                          fontsize=10)
-            if ax is not np.atleast_1d(axes)[0]:
+            ax.tick_params(labelsize=9)
+            ax.xaxis.label.set_size(10)
+            ax.yaxis.label.set_size(10)
+            if index % 3:
                 ax.set_ylabel("")
-        figure.suptitle(f"Perceptron learning rule on {values['dataset']} (η = {values['eta']:g}): "
-                        "boundary now (solid) and one sample earlier (dashed); ringed: the sample just shown",
-                        fontsize=10)
+        for ax in grid.flat[len(steps):]:
+            ax.remove()
+        figure.legend(handles=legend_handles("boundary, panel before"), loc="center",
+                      bbox_to_anchor=(5 / 6, 0.25), fontsize=9, frameon=False)
+        figure.suptitle(f"The perceptron rule on {values['dataset']} (η = {values['eta']:g}), one sample at a time",
+                        fontsize=11)
         return figure

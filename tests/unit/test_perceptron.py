@@ -72,6 +72,16 @@ def test_sign_is_minus_one_zero_or_plus_one():
     assert result.ravel().tolist() == [-1, 0, 1]
 
 
+def test_infinities_have_a_side_and_nan_raises():
+    assert sign([-np.inf, np.inf]).tolist() == [-1, 1]
+    assert heaviside([-np.inf, np.inf]).tolist() == [0, 1]
+    for step in (sign, heaviside):
+        with pytest.raises(ValueError, match="z contains NaN, which has no sign"):
+            step([1.0, np.nan])
+        with pytest.raises(TypeError, match="z must be a number or an array of numbers, got str"):
+            step("one")
+
+
 # --- fit, predict, decision_function, score --------------------------------------------------------
 
 def test_fit_returns_self_with_sklearn_shaped_attributes(fitted):
@@ -149,6 +159,35 @@ def test_multi_output_columns_are_trained_independently():
         assert np.allclose(together.intercept_[k], alone.intercept_[0], **STATE_TOLERANCE)
 
 
+def test_multi_output_counts_mistakes_over_all_outputs_and_stops_when_all_are_right():
+    # Six points on a diagonal, two separable columns: alone, column 0 converges in 3 epochs, column 1 in 6.
+    X = np.repeat(np.arange(6.0)[:, None], 2, axis=1)
+    fast, slow = (X[:, 0] > 0.5).astype(int), (X[:, 0] > 3.5).astype(int)
+    alone = [Perceptron(shuffle=False, tol=None).fit(X, column) for column in (fast, slow)]
+    assert len(alone[0].mistakes_per_epoch_) < len(alone[1].mistakes_per_epoch_)
+    together = Perceptron(shuffle=False, tol=None).fit(X, np.c_[fast, slow])
+    padded = [m.mistakes_per_epoch_ + [0] * (together.n_iter_ - m.n_iter_) for m in alone]
+    assert together.mistakes_per_epoch_ == np.add(*padded).tolist()
+    assert together.n_iter_ == max(m.n_iter_ for m in alone) and together.converged_
+    assert together.mistakes_per_epoch_ == [4, 6, 3, 3, 2, 0]  # [2, 1, 0] + [2, 5, 3, 3, 2, 0]
+
+
+def test_multi_output_is_not_converged_while_an_output_stopped_by_tol_is_still_wrong():
+    # Column 0 (random labels) is stopped by tol after a few epochs; column 1 (separable) converges
+    # later.  Its epoch without a mistake must not make the whole fit "converged".
+    X, separable, _ = linearly_separable(40, gap=0.2, centre=(4, 4), random_state=0)
+    noise = np.random.default_rng(0).integers(0, 2, len(X))
+    alone = [Perceptron(shuffle=False).fit(X, column) for column in (noise, separable)]
+    assert not alone[0].converged_ and alone[1].converged_ and alone[0].n_iter_ < alone[1].n_iter_
+    together = Perceptron(shuffle=False).fit(X, np.c_[noise, separable])
+    assert np.allclose(together.coef_, np.r_[alone[0].coef_, alone[1].coef_], **STATE_TOLERANCE)
+    assert together.n_iter_ == alone[1].n_iter_
+    assert not together.converged_
+    # The last epoch counts the stopped output's mistakes with its final weights.
+    T = np.where(np.c_[noise, separable] == 1, 1.0, -1.0)
+    assert together.mistakes_per_epoch_[-1] == int((T * together.decision_function(X) <= 0).sum()) > 0
+
+
 def test_multi_output_accepts_a_boolean_matrix_and_a_single_column():
     booleans = Perceptron(shuffle=False).fit(X4, Y4_MATRIX.astype(bool))
     ints = Perceptron(shuffle=False).fit(X4, Y4_MATRIX)
@@ -163,6 +202,26 @@ def test_fit_intercept_false_keeps_the_bias_at_zero():
     model = Perceptron(fit_intercept=False, random_state=0).fit(X, y)
     assert model.intercept_.tolist() == [0.0]
     assert np.any(model.coef_ != 0)
+
+
+def test_get_params_set_params_and_sklearn_clone():
+    from sklearn.base import clone
+
+    model = Perceptron(eta0=0.5, max_iter=7, tol=None, random_state=3).fit(X4, Y4)
+    assert model.get_params() == dict(eta0=0.5, max_iter=7, tol=None, n_iter_no_change=5, shuffle=True,
+                                      random_state=3, fit_intercept=True)
+    copy = clone(model)
+    assert type(copy) is Perceptron and copy.get_params() == model.get_params()
+    assert not hasattr(copy, "W_")  # unfitted, like every clone
+    assert copy.set_params(eta0=2.0, shuffle=False) is copy and copy.eta0 == 2.0 and copy.shuffle is False
+    assert model.eta0 == 0.5
+    with pytest.raises(ValueError, match=re.escape("invalid parameter 'eta' for Perceptron; valid parameters are")):
+        copy.set_params(eta=1.0)
+
+
+def test_perceptrons_compare_by_identity_and_are_hashable():
+    a, b = Perceptron(), Perceptron()
+    assert a != b and a == a and len({a, b}) == 2
 
 
 def test_refit_starts_from_scratch():
@@ -601,12 +660,14 @@ def test_partial_fit_with_unknown_labels_raises():
 
 
 def test_first_partial_fit_with_one_class_needs_classes():
-    with pytest.raises(ValueError, match="y must hold exactly two classes"):
+    with pytest.raises(ValueError, match=re.escape("holds one class only ([1])") + ".*" + re.escape("classes=[0, 1]")):
         Perceptron().partial_fit(X4[:1], [1])
     model = Perceptron().partial_fit(X4[:1], [1], classes=[0, 1])
     assert model.classes_.tolist() == [0, 1]
-    with pytest.raises(ValueError, match="y must hold exactly two classes .* it holds 3"):
-        Perceptron().partial_fit(X4[:1], [1], classes=[0, 1, 2])
+    for classes in ([0, 1, 2], [1, 1], [1]):
+        with pytest.raises(ValueError, match=re.escape(f"classes must be the two labels, e.g. classes=[0, 1]; "
+                                                       f"got {classes}")):
+            Perceptron().partial_fit(X4[:1], [1], classes=classes)
 
 
 def test_partial_fit_with_a_different_number_of_outputs_raises():

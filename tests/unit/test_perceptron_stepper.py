@@ -7,6 +7,9 @@ import re
 import time
 
 import ipywidgets as widgets
+import matplotlib
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
 import numpy as np
 import pytest
 
@@ -14,8 +17,9 @@ from neuronlab import plots
 from neuronlab.config import SEED
 from neuronlab.perceptron import Perceptron, xor_data
 from neuronlab.widgets import Explorable, base
-from neuronlab.widgets.perceptron_stepper import (DATASETS, MAX_EPOCHS, MODES, STARTS, PerceptronStepper, Run,
-                                                  StepperState, dataset, stepper_state, training_run)
+from neuronlab.widgets.perceptron_stepper import (DATASETS, FIGURE_WIDTH, MAX_EPOCHS, MODES, RING, STARTS,
+                                                  PerceptronStepper, Run, StepperState, _arrow, dataset,
+                                                  draw_step, stepper_state, training_run)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -374,10 +378,38 @@ def test_the_figure_shows_the_state_in_its_title(stepper):
     assert title.startswith("after 1 sample(s), epoch 1: " + state.message)
     assert f"mistakes so far {state.mistakes_so_far}" in title and "training accuracy" in title
     assert ax.get_xlabel() == "x₁" and ax.get_ylabel() == "x₂"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["t = −1 (class 0)", "t = +1 (class 1)"]
+    (legend,) = stepper.draw(state).legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "t = −1 (class 0)", "t = +1 (class 1)", "boundary now", "boundary a sample ago",
+        "ringed: mistake, w moved", "ringed: right, no change", "w (towards t = +1)"]
+
+
+def test_a_long_message_moves_to_its_own_line_of_the_title(stepper):
+    state = stepper_state(step=10**6)
+    assert state.message.startswith("converged")
+    title = stepper.draw(state).axes[0].get_title()
+    assert title.startswith(f"after {state.step} sample(s), epoch {state.epoch}:\n{state.message}")
+    assert all(len(line) <= 90 for line in title.splitlines())
+
+
+def test_ring_colours_say_mistake_or_right():
+    mistake, right = (stepper_state(step=k) for k in (1, 3))
+    assert mistake.mistake and not right.mistake
+    for state in (mistake, right):
+        ax = Figure().subplots()
+        draw_step(state, ax)
+        rings = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets()) == 1]
+        assert len(rings) == 1
+        assert matplotlib.colors.to_hex(rings[0].get_edgecolor()[0]) == RING[state.mistake].lower()
 
 
 # --- the static figure: small multiples -----------------------------------------------------------
+
+def arrows(figure):
+    """Every weight arrow (an annotation with an arrow) of a figure, as (axes, foot, tip)."""
+    return [(ax, np.array(a.xyann), np.array(a.xy)) for ax in figure.axes for a in ax.texts
+            if a.arrow_patch is not None]
+
 
 def panels(figure):
     """What a static figure shows: its title and, per panel, the title and the weight vector's arrow."""
@@ -405,6 +437,56 @@ def test_static_figure_is_small_multiples_of_the_run_for_the_controls(stepper):
     assert panels(figure)[1][0][1] != default[1][0][1]  # the first panel's weight vector: random, not zero
 
 
+def test_static_figure_has_two_rows_of_three_and_its_legend_explains_rings_and_the_dashed_line(stepper):
+    figure = stepper.static_figure()
+    assert tuple(figure.get_size_inches()) == (FIGURE_WIDTH, 5.4) and FIGURE_WIDTH <= 7
+    assert [ax.get_subplotspec().get_geometry()[:2] for ax in figure.axes] == [(2, 3)] * 5
+    (legend,) = figure.legends
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert "ringed: mistake, w moved" in labels and "ringed: right, no change" in labels
+    assert "boundary, panel before" in labels
+    assert "dashed" not in figure._suptitle.get_text()  # no claim the panels cannot show
+    assert all(t.get_fontsize() >= 9 for ax in figure.axes for t in [ax.title, *ax.get_xticklabels()])
+
+
+@pytest.mark.parametrize(("name", "start"), RUNS)
+def test_static_figure_dashed_boundary_is_the_panel_before_and_is_visible(stepper, name, start):
+    stepper.set(dataset=name, start=start)
+    figure = stepper.static_figure()
+    run = training_run(name, 1.0, start)
+    dashed = [ax for ax in figure.axes if any(
+        c.get_linestyle()[0][1] is not None for c in ax.collections if hasattr(c, "levels"))]
+    titles = [ax.get_title() for ax in figure.axes]
+    steps = [int(re.search(r"after (\d+)", t).group(1)) for t in titles]
+    expected = [ax for ax, before, now in zip(figure.axes[1:], steps, steps[1:])
+                if not np.allclose(run.weights[before], run.weights[now]) and np.any(run.weights[before][:2])]
+    assert dashed == expected and dashed  # every panel whose weights moved shows where they were
+
+
+@pytest.mark.parametrize(("name", "start"), RUNS)
+def test_weight_arrows_lie_inside_their_axes(stepper, name, start):
+    stepper.set(dataset=name, start=start)
+    figures = [stepper.static_figure()] + [stepper.draw(stepper_state(name, "one sample", k, 1.0, start))
+                                           for k in (1, 2, 5, 30, 10**6)]
+    found = arrows(figures[0]) + [arrow for figure in figures[1:] for arrow in arrows(figure)]
+    assert found
+    for ax, foot, tip in found:
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        for point in (foot, tip):
+            assert x0 <= point[0] <= x1 and y0 <= point[1] <= y1
+
+
+def test_arrow_starts_on_the_boundary_points_along_w_and_fits_or_is_left_out():
+    w, b = np.array([1.0, 1.0]), -1.0
+    foot, vector = _arrow(w, b, (-2, 2), (-2, 2), np.zeros(2))
+    assert foot @ w + b == pytest.approx(0) and np.allclose(vector / np.linalg.norm(vector), w / np.linalg.norm(w))
+    assert np.linalg.norm(vector) == pytest.approx(0.18 * 4 * 0.94)  # 18 % of the inset range
+    # A boundary near the edge leaves little room: the arrow shrinks to fit.
+    foot, vector = _arrow(np.array([1.0, 0.0]), -1.5, (-2, 2), (-2, 2), np.zeros(2))
+    assert np.allclose(foot, [1.5, 0.0]) and np.allclose(vector, [2 - 0.12 - 1.5, 0.0])
+    assert _arrow(w, -10.0, (-2, 2), (-2, 2), np.zeros(2)) is None  # the boundary is out of view
+
+
 def png_size(encoded):
     """(width, height) in pixels of a base64 PNG, from its header."""
     raw = base64.b64decode(encoded)
@@ -421,7 +503,8 @@ def test_mimebundle_png_is_the_small_multiples_not_the_current_state(stepper, mo
     png, current = bundle["image/png"], stepper.png()
     assert png != current
     (width, height), (state_width, state_height) = png_size(png), png_size(current)
-    assert width / height > 3 > state_width / state_height  # a strip of five panels, not one plot
+    assert width / height < 1.3 < state_width / state_height  # two rows of panels, not one plot
+    assert max(width, state_width) <= 688  # the site's content column at 100 dpi: never shrunk
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == stepper.widget.model_id
     text = bundle["text/plain"]
     assert "Binder" in text and "Colab" in text and stepper.try_this in text
