@@ -27,7 +27,7 @@ from neuronlab import config
 __all__ = [
     "FASHION_MNIST_CLASSES", "CIFAR10_CLASSES", "CALIFORNIA_FEATURES",
     "DataUnavailableError", "prepare_keras_cache",
-    "load_fashion_mnist", "load_mnist", "load_california_housing", "load_cifar10_subset",
+    "load_fashion_mnist", "load_mnist", "load_california_housing", "load_cifar10_subset", "toy_2d",
 ]
 
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -202,3 +202,84 @@ def load_cifar10_subset():
     # The offline file is already the subset; the downloaded full set is cut the same way.
     train, test = (x_train[:4000], y_train[:4000]), (x_test[:1000], y_test[:1000])
     return _quick("cifar10_subset", train, test)
+
+
+def toy_2d(name: str, n_samples: int = 200, noise: float | None = None, random_state=None):
+    """A small two-class dataset in the plane, for watching a network draw its boundary (chapter 03).
+
+    ``"moons"``
+        Two interleaving half circles: ``sklearn.datasets.make_moons`` (default noise 0.2).
+    ``"circles"``
+        A small circle inside a big one: ``sklearn.datasets.make_circles`` with
+        ``factor=0.5`` (default noise 0.1).  No straight line separates them.
+    ``"xor"``
+        Chapter 02's four XOR points (0, 0), (0, 1), (1, 0), (1, 1), each blurred into a
+        Gaussian cloud of standard deviation ``noise`` (default 0.15); class 1 where
+        exactly one coordinate is 1.
+    ``"spiral"``
+        Two spirals winding 1.75 turns around each other out to radius 1, evenly
+        spaced along each arm, with Gaussian noise (default 0.05) added to every point.
+
+    Parameters
+    ----------
+    name : {"moons", "circles", "xor", "spiral"}
+    n_samples : int >= 4, default 200
+        Points in all; the classes get half each (one more for one of them when odd).
+    noise : float >= 0, optional
+        Standard deviation of the Gaussian noise; None takes the dataset's default above.
+    random_state : int, numpy Generator or None, default None
+        Seeds the noise (an int gives the same data as the scikit-learn function called
+        with that ``random_state``); None draws fresh data every call.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2), float64
+    y : ndarray of shape (n_samples,), int64 labels 0 and 1
+    """
+    import numbers
+
+    defaults = {"moons": 0.2, "circles": 0.1, "xor": 0.15, "spiral": 0.05}
+    if not isinstance(name, str) or name not in defaults:
+        raise ValueError(f"name must be one of {list(defaults)}, got {name!r}")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+        raise TypeError(f"n_samples must be an int, got {type(n_samples).__name__}: {n_samples!r}")
+    if n_samples < 4:
+        raise ValueError(f"n_samples must be at least 4 (two points a class, one a corner for xor), got {n_samples}")
+    if noise is None:
+        noise = defaults[name]
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"noise must be a number or None, got {type(noise).__name__}: {noise!r}")
+    if not 0 <= noise < np.inf:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    if not (random_state is None or isinstance(random_state, np.random.Generator)
+            or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool))):
+        raise TypeError(f"random_state must be None, an int or a numpy Generator, got {type(random_state).__name__}")
+    n_samples, noise = int(n_samples), float(noise)
+    if name in ("moons", "circles"):
+        from sklearn.datasets import make_circles, make_moons  # generated, no download
+
+        seed = (int(random_state.integers(2**31)) if isinstance(random_state, np.random.Generator)
+                else random_state)
+        if name == "moons":
+            X, y = make_moons(n_samples, noise=noise, random_state=seed)
+        else:
+            X, y = make_circles(n_samples, noise=noise, factor=0.5, random_state=seed)
+        return X.astype(np.float64), y.astype(np.int64)
+    rng = np.random.default_rng(random_state)
+    if name == "xor":
+        corners = np.array([[0, 0], [0, 1], [1, 1], [1, 0]], dtype=float)  # classes 0, 1, 0, 1
+        corner = rng.permutation(np.arange(n_samples) % 4)
+        X = corners[corner] + rng.normal(0, noise, size=(n_samples, 2))
+        return X, (corner % 2).astype(np.int64)
+    # spiral: class k's arm is the curve r(t) = t, θ(t) = 3.5π·t + kπ for t in (0, 1]
+    sizes = (n_samples - n_samples // 2, n_samples // 2)
+    X = np.empty((n_samples, 2))
+    y = np.repeat(np.array([0, 1], dtype=np.int64), sizes)
+    start = 0
+    for k, size in enumerate(sizes):
+        t = np.linspace(0.1, 1, size)
+        theta = 3.5 * np.pi * t + k * np.pi
+        X[start:start + size] = np.c_[t * np.cos(theta), t * np.sin(theta)]
+        start += size
+    order = rng.permutation(n_samples)
+    return X[order] + rng.normal(0, noise, size=X.shape), y[order]

@@ -15,6 +15,12 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
+from neuronlab import data  # noqa: E402
+
+# Keras reads KERAS_HOME once, when it is first imported, and several test modules import it: give it the
+# offline cache now, as neuronlab.setup() does in a notebook, whichever module happens to import it first.
+data.prepare_keras_cache()
+
 
 @pytest.fixture(autouse=True)
 def _close_figures():

@@ -1,0 +1,627 @@
+"""neuronlab.widgets.backprop: chapter 03's activation explorer and backprop stepper."""
+
+import base64
+import inspect
+import re
+import time
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+from matplotlib.text import Text
+
+from neuronlab import autodiff as ad
+from neuronlab import plots
+from neuronlab.widgets.backprop import (ACTIVATIONS, COMPARE_OPTIONS, DEFAULTS, LEAKY_SLOPE, N_NODES, N_STEPS,
+                                        ActivationExplorer, ActivationState, BackpropState, BackpropStepper, Graph,
+                                        activation_curve, activation_state, backprop_state, leaky_relu,
+                                        neuron_graph)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture(autouse=True)
+def _record_every_redraw(shown):
+    """Every test here records the live view's images (``shown`` lives in conftest.py)."""
+    return shown
+
+
+@pytest.fixture
+def explorer():
+    return ActivationExplorer()
+
+
+@pytest.fixture
+def stepper():
+    return BackpropStepper()
+
+
+def sigma(z):
+    return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+
+
+def png_size(encoded):
+    """(width, height) in pixels of a base64 PNG, from its header."""
+    raw = base64.b64decode(encoded)
+    assert raw[:8] == PNG_MAGIC
+    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
+
+
+def visible_texts(figure):
+    return [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def assert_fits_the_page(figure):
+    """At most 7 inches wide (the site's ~688 px column at 100 dpi), nothing drawn outside it, no text under 8 pt."""
+    width, height = figure.get_size_inches()
+    assert width <= 7.0
+    small = [(t.get_text(), t.get_fontsize()) for t in visible_texts(figure) if t.get_fontsize() < 8]
+    assert not small, small
+    figure.draw_without_rendering()  # lays the figure out, so that the extents below are final
+    drawn = figure.get_tightbbox()  # in inches
+    assert -0.01 <= drawn.x0 and drawn.x1 <= width + 0.01, (drawn.x0, drawn.x1)
+    assert -0.01 <= drawn.y0 and drawn.y1 <= height + 0.01, (drawn.y0, drawn.y1)
+
+
+# --- activation_curve / activation_state: the numbers ------------------------------------------------
+
+def test_activation_curve_is_the_grid_from_minus_five_to_five_through_zero():
+    for name in ACTIVATIONS:
+        grid, values, slopes = activation_curve(name)
+        assert grid.shape == values.shape == slopes.shape == (401,)
+        assert grid[0] == -5 and grid[-1] == 5 and 0.0 in grid
+        assert not (grid.flags.writeable or values.flags.writeable or slopes.flags.writeable)
+    assert activation_curve("tanh") is activation_curve("tanh")  # cached: moving z costs no recomputation
+
+
+def test_sigmoid_slope_is_sigma_times_one_minus_sigma():
+    grid, values, slopes = activation_curve("sigmoid")
+    assert np.allclose(values, sigma(grid), rtol=1e-12, atol=1e-15)
+    assert np.allclose(slopes, values * (1 - values), rtol=1e-12, atol=1e-15)
+    assert slopes.max() == pytest.approx(0.25) and grid[slopes.argmax()] == 0
+
+
+def test_tanh_is_a_rescaled_sigmoid_and_its_slope_is_one_minus_tanh_squared():
+    grid, values, slopes = activation_curve("tanh")
+    assert np.allclose(values, 2 * sigma(2 * grid) - 1, atol=1e-12)
+    assert np.allclose(slopes, 1 - values ** 2, atol=1e-12)
+    assert slopes.max() == pytest.approx(1.0)
+
+
+def test_relu_slope_is_one_for_positive_z_and_zero_elsewhere():
+    grid, values, slopes = activation_curve("ReLU")
+    assert np.array_equal(values, np.maximum(grid, 0))
+    assert np.array_equal(slopes, (grid > 0).astype(float))  # 0 at the kink, z = 0
+
+
+def test_leaky_relu_slope_is_one_or_alpha():
+    grid, values, slopes = activation_curve("leaky ReLU")
+    assert np.allclose(values, np.maximum(LEAKY_SLOPE * grid, grid), atol=1e-12)
+    assert np.allclose(slopes, np.where(grid > 0, 1.0, LEAKY_SLOPE), atol=1e-12)
+
+
+def test_softplus_slope_is_the_sigmoid():
+    grid, values, slopes = activation_curve("softplus")
+    assert np.allclose(values, np.log1p(np.exp(grid)), atol=1e-12)
+    assert np.allclose(slopes, sigma(grid), atol=1e-12)
+    assert np.allclose(slopes, activation_curve("sigmoid")[1], atol=1e-12)
+
+
+def test_step_slope_is_zero_everywhere_so_no_gradient_flows():
+    grid, values, slopes = activation_curve("step")
+    assert np.array_equal(values, (grid >= 0).astype(float))
+    assert not slopes.any()
+
+
+def test_leaky_relu_differentiates_through_the_engine():
+    z = ad.Tensor(np.array([-2.0, 0.0, 3.0]), requires_grad=True)
+    out = leaky_relu(z)
+    out.sum().backward()
+    assert np.allclose(out.data, [-2 * LEAKY_SLOPE, 0, 3]) and np.allclose(z.grad, [LEAKY_SLOPE, LEAKY_SLOPE, 1])
+    assert np.allclose(leaky_relu([-1.0, 1.0]).data, [-LEAKY_SLOPE, 1])  # plain arrays work too
+
+
+CLOSED_FORMS = {
+    "sigmoid": (sigma, lambda z: sigma(z) * (1 - sigma(z))),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "ReLU": (lambda z: max(z, 0.0), lambda z: float(z > 0)),
+    "leaky ReLU": (lambda z: max(LEAKY_SLOPE * z, z), lambda z: 1.0 if z > 0 else LEAKY_SLOPE),
+    "softplus": (lambda z: np.log1p(np.exp(z)), sigma),
+    "step": (lambda z: float(z >= 0), lambda z: 0.0),
+}
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("z", [-5.0, -1.3, -0.37, 0.0, 0.05, 0.7, 2.0, 4.95, 5.0])
+def test_activation_state_value_and_slope_match_the_closed_forms(name, z):
+    state = activation_state(name, z, "none")
+    value, slope = CLOSED_FORMS[name]
+    assert isinstance(state, ActivationState) and state.activation == name and state.z == z
+    assert state.value == pytest.approx(float(value(z)), abs=1e-12)
+    assert state.slope == pytest.approx(float(slope(z)), abs=1e-12)
+    assert state.formula and state.derivative_formula and state.message
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activation_slopes_match_finite_differences_away_from_kinks(name):
+    for z in (-3.1, -0.8, 0.45, 2.2):
+        numeric = ad.numerical_gradient(lambda x: activation_state(name, float(x), "none").value, z)
+        assert activation_state(name, z, "none").slope == pytest.approx(float(numeric), abs=1e-6)
+
+
+def test_activation_state_on_the_grid_agrees_with_the_curves():
+    for name in ACTIVATIONS:
+        grid, values, slopes = activation_curve(name)
+        for i in (0, 100, 200, 263, 400):
+            state = activation_state(name, float(grid[i]), "none")
+            assert state.value == pytest.approx(values[i], abs=1e-12)
+            assert state.slope == pytest.approx(slopes[i], abs=1e-12)
+
+
+def test_activation_state_default_is_sigmoid_at_one_compared_with_the_step():
+    state = activation_state()
+    assert (state.activation, state.z, state.compare) == ("sigmoid", 1.0, "step")
+    assert state.value == pytest.approx(sigma(1.0)) and state.slope == pytest.approx(sigma(1.0) * (1 - sigma(1.0)))
+    assert np.array_equal(state.compare_values, activation_curve("step")[1])
+    assert np.array_equal(state.compare_derivatives, activation_curve("step")[2])
+    assert state.grid is activation_curve("sigmoid")[0] and state.derivatives is activation_curve("sigmoid")[2]
+
+
+def test_activation_state_compare_none_draws_no_second_curve():
+    state = activation_state("tanh", 0.0, "none")
+    assert state.compare == "none" and state.compare_values is None and state.compare_derivatives is None
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("step", 2.0), "slope 0 almost everywhere: gradient descent gets no signal"),
+    (("step", -2.0), "gradient descent gets no signal"),
+    (("step", 0.0), "a jump: no derivative at z = 0"),
+    (("sigmoid", 4.5), "saturated"),
+    (("tanh", -3.0), "saturated"),
+    (("sigmoid", 0.5), "each layer multiplies the gradient by it"),
+    (("ReLU", -1.0), "no gradient flows back"),
+    (("ReLU", 1.0), "the gradient passes through unchanged"),
+    (("ReLU", 0.0), "a kink: no derivative at z = 0"),
+    (("leaky ReLU", 0.0), f"the engine uses the left slope, {LEAKY_SLOPE:g}"),
+    (("leaky ReLU", -1.0), f"slope {LEAKY_SLOPE:g}: a small gradient still flows"),
+    (("softplus", -4.0), "never exactly 0"),
+])
+def test_activation_state_message_says_what_the_slope_means(args, words):
+    assert words in activation_state(*args).message
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"activation": "swish"}, f"activation must be one of {list(ACTIVATIONS)}, got 'swish'"),
+    ({"activation": "relu"}, f"activation must be one of {list(ACTIVATIONS)}, got 'relu'"),
+    ({"compare": "gelu"}, f"compare must be one of {list(COMPARE_OPTIONS)}, got 'gelu'"),
+    ({"compare": None}, f"compare must be one of {list(COMPARE_OPTIONS)}, got None"),
+    ({"z": 5.5}, "z must be a number in [-5, 5] (the plotted range), got 5.5"),
+    ({"z": -6}, "z must be a number in [-5, 5] (the plotted range), got -6"),
+    ({"z": float("nan")}, "z must be a number in [-5, 5] (the plotted range), got nan"),
+    ({"z": "1"}, "z must be a number in [-5, 5] (the plotted range), got '1'"),
+    ({"z": True}, "z must be a number in [-5, 5] (the plotted range), got True"),
+])
+def test_activation_state_rejects_bad_arguments_naming_them(kwargs, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        activation_state(**kwargs)
+    with pytest.raises(ValueError, match="^activation must be one of"):
+        activation_curve("swish")
+
+
+# --- ActivationExplorer: every control drives the state -----------------------------------------
+
+def test_explorer_has_one_control_per_activation_state_argument(explorer):
+    assert list(explorer.controls) == list(inspect.signature(activation_state).parameters)
+    defaults = {name: p.default for name, p in inspect.signature(activation_state).parameters.items()}
+    assert explorer.values() == defaults
+    assert tuple(explorer.controls["activation"].options) == ACTIVATIONS
+    assert tuple(explorer.controls["compare"].options) == COMPARE_OPTIONS
+    z = explorer.controls["z"]
+    assert (z.min, z.max) == (-5, 5)
+    assert explorer.current_state() == activation_state()  # the same numbers: a pure function of the controls
+
+
+def test_each_explorer_control_drives_the_state_it_shows(explorer):
+    state = explorer.set(activation="tanh")
+    assert state.activation == "tanh" and state.value == pytest.approx(np.tanh(1.0))
+    state = explorer.set(z=-2.0)
+    assert state.z == -2.0 and state.slope == pytest.approx(1 - np.tanh(-2.0) ** 2)
+    state = explorer.set(compare="ReLU")
+    assert np.array_equal(state.compare_derivatives, activation_curve("ReLU")[2])
+    state = explorer.set(activation="ReLU", z=-1.0, compare="leaky ReLU")
+    assert state.slope == 0.0 and "no gradient flows back" in state.message
+    state = explorer.set(activation="step", z=3.0, compare="none")
+    assert state.slope == 0.0 and state.value == 1.0 and "no signal" in state.message
+    assert explorer.values() == {"activation": "step", "z": 3.0, "compare": "none"}
+
+
+def test_explorer_z_slider_clamps_to_the_plotted_range(explorer):
+    explorer.controls["z"].value = 9.0
+    assert explorer.controls["z"].value == 5.0 and explorer.current_state().z == 5.0
+
+
+def test_each_explorer_control_change_redraws_once_in_well_under_a_second(explorer, shown):
+    assert len(shown) == 1  # drawn once when built
+    changes = [("activation", "ReLU"), ("z", -2.5), ("compare", "leaky ReLU"), ("activation", "step"),
+               ("z", 0.0), ("compare", "none"), ("activation", "softplus")]
+    for count, (name, value) in enumerate(changes, start=2):
+        before = shown[-1]
+        start = time.process_time()  # CPU time of this process, whatever else the machine runs
+        explorer.controls[name].value = value
+        elapsed = time.process_time() - start
+        assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
+        assert len(shown) == count, f"{name}={value!r} redrew {len(shown) - count + 1} times"
+        assert shown[-1] != before, f"{name}={value!r} did not change the picture"
+    assert shown[-1] == explorer.png()
+
+
+def test_explorer_figure_plots_the_engine_curves_and_the_tangent(explorer):
+    state = activation_state("sigmoid", 1.0, "step")
+    figure = explorer.draw(state)
+    function_ax, slope_ax = figure.axes
+    assert function_ax.get_title() == "σ(z) = 1 / (1 + e⁻ᶻ)"
+    assert slope_ax.get_title() == "σ′(z) = σ(z)(1 − σ(z)), by backward()"
+    (curve,) = [line for line in slope_ax.get_lines() if line.get_label() == "sigmoid"]
+    assert np.allclose(curve.get_ydata(), state.derivatives)
+    (tangent,) = [line for line in function_ax.get_lines() if line.get_label() == "tangent at z"]
+    xs, ys = tangent.get_data()
+    assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(state.slope)
+    assert [t.get_text() for t in function_ax.get_legend().get_texts()] == ["step", "sigmoid", "tangent at z"]
+    texts = [t.get_text() for t in visible_texts(figure)]
+    assert "σ(1) = 0.731" in texts and "σ′(1) = 0.197\n= the tangent's slope" in texts
+    assert figure._suptitle.get_text() == f"sigmoid at z = 1: {state.message}"
+
+
+def test_explorer_step_curve_is_drawn_with_a_jump_not_a_ramp(explorer):
+    figure = explorer.draw(activation_state("step", 2.0, "none"))
+    (curve,) = [line for line in figure.axes[0].get_lines() if line.get_label() == "step"]
+    assert np.isnan(curve.get_ydata()).sum() == 1
+
+
+def test_explorer_figures_fit_the_page(explorer):
+    for name in ACTIVATIONS:  # every message: each side of the kink, the kink itself, saturation
+        for z in (-4.95, -0.5, 0.0, 3.55):
+            assert_fits_the_page(explorer.draw(activation_state(name, z, "leaky ReLU")))
+    assert png_size(explorer.png())[0] <= 100 * (7.0 + 2 * 0.1)  # 100 dpi; figure_to_png pads 0.1 in a side
+
+
+def test_explorer_static_figure_is_the_default_state_and_the_mimebundle_says_try_this(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["image/png"] == explorer.png()  # the default state: sigmoid beside the step
+    assert bundle[WIDGET_VIEW]["model_id"] == explorer.widget.model_id
+    text = bundle["text/plain"]
+    assert "Binder" in text and "Colab" in text and explorer.try_this in text
+    assert "no signal" in explorer.try_this
+
+
+# --- neuron_graph: the engine's graph, values and gradients -------------------------------------------
+
+def hand_forward(x1, x2, w1, w2, b, y):
+    z = w1 * x1 + w2 * x2 + b
+    a = sigma(z)
+    return z, a, (a - y) ** 2
+
+
+def hand_gradients(x1, x2, w1, w2, b, y):
+    """∂L/∂(x1, x2, w1, w2, b) by the chain rule, written out."""
+    _, a, _ = hand_forward(x1, x2, w1, w2, b, y)
+    dz = 2 * (a - y) * a * (1 - a)
+    return {"x1": dz * w1, "x2": dz * w2, "w1": dz * x1, "w2": dz * x2, "b": dz, "z": dz,
+            "a": 2 * (a - y), "L": 1.0}
+
+
+POINTS = [tuple(DEFAULTS.values()), (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), (3.0, 3.0, 3.0, 3.0, 3.0, 0.0),
+          (-2.5, 1.7, 0.3, -2.9, 1.1, 0.4), (1.0, -1.0, -3.0, 3.0, -0.5, 1.0)]
+POINTS += [tuple(np.random.default_rng(seed).uniform(-3, 3, 5).tolist()) + (0.7,) for seed in range(3)]
+
+
+def test_graph_nodes_are_the_engines_topological_order_each_after_its_parents():
+    graph = neuron_graph()
+    assert isinstance(graph, Graph) and len(graph.nodes) == N_NODES == 11
+    names = [node.name for node in graph.nodes]
+    assert sorted(names) == sorted(["x1", "x2", "w1", "w2", "b", "u1", "u2", "s", "z", "a", "L"])
+    for i, node in enumerate(graph.nodes):
+        assert all(names.index(parent) < i for parent in node.parents), node.name
+    assert names[-1] == "L"
+    ops = {node.name: node.op for node in graph.nodes}
+    assert ops == {"x1": "", "x2": "", "w1": "", "w2": "", "b": "", "u1": "mul", "u2": "mul", "s": "add",
+                   "z": "add", "a": "sigmoid", "L": "mse"}
+    kinds = {node.name: node.kind for node in graph.nodes}
+    assert [n for n, k in kinds.items() if k == "input"] == ["x1", "x2"]
+    assert sorted(n for n, k in kinds.items() if k == "parameter") == ["b", "w1", "w2"]
+    assert kinds["L"] == "loss" and graph.node("z").parents == ("s", "b")
+    assert graph.node("L").definition == "(a − y)²" and graph.node("u1").definition == "x₁·w₁"
+
+
+def test_graph_order_is_what_the_engine_says():
+    # Rebuild the same expression with the engine and compare its topological order, op by op.
+    t = {name: ad.Tensor(value, requires_grad=True) for name, value in DEFAULTS.items() if name != "y"}
+    loss = ad.mse(ad.sigmoid(t["x1"] * t["w1"] + t["x2"] * t["w2"] + t["b"]), DEFAULTS["y"])
+    assert [node.op for node in neuron_graph().nodes] == [tensor.op for tensor in loss.topological_order()]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_graph_values_follow_the_forward_formulas(point):
+    graph = neuron_graph(*point)
+    x1, x2, w1, w2, b, y = point
+    z, a, loss = hand_forward(*point)
+    assert graph.values["u1"] == pytest.approx(x1 * w1) and graph.values["u2"] == pytest.approx(x2 * w2)
+    assert graph.values["s"] == pytest.approx(x1 * w1 + x2 * w2)
+    assert graph.values["z"] == pytest.approx(z) and graph.values["a"] == pytest.approx(a)
+    assert graph.values["L"] == pytest.approx(loss) and graph.y == y
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_graph_gradients_match_finite_differences(point):
+    graph = neuron_graph(*point)
+    leaves = ("x1", "x2", "w1", "w2", "b")
+    numeric = ad.numerical_gradient(lambda v: hand_forward(*v, point[5])[2], np.array(point[:5]))
+    engine = np.array([graph.grads[name] for name in leaves])
+    assert np.allclose(engine, numeric, rtol=1e-6, atol=1e-9)
+    # …and the stepper's own graph, nudged through neuron_graph itself
+    through_graph = ad.numerical_gradient(lambda v: neuron_graph(*map(float, v), point[5]).values["L"],
+                                          np.array(point[:5]))
+    assert np.allclose(engine, through_graph, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_graph_gradients_match_the_hand_written_chain_rule(point):
+    graph = neuron_graph(*point)
+    for name, expected in hand_gradients(*point).items():
+        assert graph.grads[name] == pytest.approx(expected, rel=1e-12, abs=1e-15), name
+    assert graph.grads["s"] == graph.grads["u1"] == graph.grads["u2"] == graph.grads["z"]  # + copies it back
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_every_gradient_is_local_derivative_times_upstream(point):
+    graph = neuron_graph(*point)
+    for node in graph.nodes:
+        consumer = graph.consumer[node.name]
+        if consumer is None:
+            assert node.name == "L" and graph.grads["L"] == 1.0
+            continue
+        assert graph.grads[node.name] == pytest.approx(graph.local[node.name, consumer] * graph.grads[consumer],
+                                                       rel=1e-12, abs=1e-15), node.name
+    a, y = graph.values["a"], graph.y
+    assert graph.local["a", "L"] == pytest.approx(2 * (a - y)) and graph.local["z", "a"] == pytest.approx(a * (1 - a))
+    assert graph.local["w1", "u1"] == point[0] and graph.local["x1", "u1"] == point[2]
+
+
+def test_saturation_shrinks_every_gradient_and_a_perfect_output_zeroes_them():
+    default, saturated = neuron_graph(), neuron_graph(3.0, 0.0, 3.0, 0.0, 0.0, 0.0)
+    assert saturated.values["a"] > 0.9998 and abs(saturated.grads["z"]) < 1e-3 < abs(default.grads["z"])
+    exact = neuron_graph(y=neuron_graph().values["a"])
+    assert all(abs(exact.grads[n]) < 1e-15 for n in exact.grads if n != "L")
+
+
+def test_graph_is_cached_and_read_only():
+    graph = neuron_graph()
+    assert neuron_graph(1.5, -1, 0.8, 0.6, -0.2, 1) is graph  # ints and floats: one entry
+    with pytest.raises(TypeError):
+        graph.values["a"] = 0.0
+    with pytest.raises(TypeError):
+        graph.grads["w1"] = 0.0
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"x1": "1"}, "x1 must be a finite number, got '1'"),
+    ({"w2": float("inf")}, "w2 must be a finite number, got inf"),
+    ({"b": None}, "b must be a finite number, got None"),
+    ({"x2": True}, "x2 must be a finite number, got True"),
+    ({"y": 1.5}, "y must be a number in [0, 1] (a target for the sigmoid's output), got 1.5"),
+    ({"y": -0.1}, "y must be a number in [0, 1] (a target for the sigmoid's output), got -0.1"),
+])
+def test_neuron_graph_rejects_bad_arguments_naming_them(kwargs, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        neuron_graph(**kwargs)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        backprop_state(**kwargs)
+
+
+# --- backprop_state: one node per step ---------------------------------------------------------------
+
+def test_step_zero_shows_no_value_and_no_gradient():
+    state = backprop_state()
+    assert isinstance(state, BackpropState) and state.step == 0 and state.n_steps == N_STEPS == 22
+    assert state.phase == "start" and state.current is None and state.edge is None
+    assert all(v is None for v in state.values.values()) and all(g is None for g in state.grads.values())
+    assert state.local is None and state.upstream is None
+    assert state.message.startswith("step 0: press play")
+
+
+def test_forward_steps_fill_values_one_node_at_a_time_in_topological_order():
+    graph = neuron_graph()
+    order = [node.name for node in graph.nodes]
+    for k in range(1, N_NODES + 1):
+        state = backprop_state(k)
+        assert state.phase == "forward" and state.current == order[k - 1] and state.edge is None
+        assert [n for n in order if state.values[n] is not None] == order[:k]
+        assert all(state.values[n] == graph.values[n] for n in order[:k])
+        assert all(g is None for g in state.grads.values())
+        assert state.message.startswith(f"forward {k}/{N_NODES}: ")
+
+
+def test_backward_steps_fill_gradients_in_reverse_order_as_local_times_upstream():
+    graph = neuron_graph()
+    order = [node.name for node in graph.nodes]
+    for k in range(1, N_NODES + 1):
+        state = backprop_state(N_NODES + k)
+        assert state.phase == "backward" and state.current == order[::-1][k - 1]
+        assert state.values == dict(graph.values)  # every value stays on show
+        assert [n for n in order[::-1] if state.grads[n] is not None] == order[::-1][:k]
+        assert all(state.grads[n] == graph.grads[n] for n in order[::-1][:k])
+        assert state.message.startswith(f"backward {k}/{N_NODES}: ∂L/∂")
+        if k == 1:
+            assert state.current == "L" and state.edge is None and state.local is None
+            continue
+        consumer = graph.consumer[state.current]
+        assert state.edge == (state.current, consumer)
+        assert state.grads[consumer] is not None  # upstream is already known: the reverse order guarantees it
+        assert state.upstream == graph.grads[consumer] and state.local == graph.local[state.current, consumer]
+        assert state.local * state.upstream == pytest.approx(graph.grads[state.current], rel=1e-12, abs=1e-15)
+
+
+def test_last_step_shows_every_gradient_from_the_engine():
+    state = backprop_state(N_STEPS)
+    graph = state.graph
+    assert state.grads == dict(graph.grads) and None not in state.grads.values()
+    assert state.message.endswith("(every gradient is in)")
+
+
+def test_messages_write_each_step_as_an_equation_with_numbers():
+    messages = [backprop_state(k).message for k in range(N_STEPS + 1)]
+    assert "forward 3/11: u₁ = x₁·w₁ = 1.5 × 0.8 = 1.2" in messages
+    assert "forward 7/11: s = u₁ + u₂ = 1.2 + (−0.6) = 0.6" in messages
+    assert "forward 10/11: a = σ(z) = σ(0.4) = 0.599" in messages
+    assert "forward 11/11: L = (a − y)² = (0.599 − 1)² = 0.161" in messages
+    assert "backward 1/11: ∂L/∂L = 1, where the chain rule starts" in messages
+    assert "backward 2/11: ∂L/∂a = 2(a − y) · ∂L/∂L = −0.803 × 1 = −0.803" in messages
+    assert "backward 3/11: ∂L/∂z = ∂a/∂z · ∂L/∂a = a(1 − a) · ∂L/∂a = 0.24 × (−0.803) = −0.193" in messages
+    assert any(m.startswith("backward") and "∂L/∂w₁ = ∂u₁/∂w₁ · ∂L/∂u₁ = x₁ · ∂L/∂u₁ = 1.5 × (−0.193) = −0.289"
+               in m for m in messages)
+    assert "forward 2/11: w₁ = 0.8 (a parameter)" in messages and "forward 1/11: x₁ = 1.5 (an input)" in messages
+
+
+@pytest.mark.parametrize("step", [-1, N_STEPS + 1, 1.0, True, "3", None])
+def test_backprop_state_rejects_bad_steps_naming_the_range(step):
+    message = f"step must be an integer in 0 … {N_STEPS} ({N_NODES} forward steps, then {N_NODES} backward), " \
+              f"got {step!r}"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        backprop_state(step)
+    assert backprop_state(np.int64(3)).step == 3
+
+
+# --- BackpropStepper: every control drives the state ----------------------------------------------
+
+def test_stepper_has_one_control_per_backprop_state_argument(stepper):
+    assert list(stepper.controls) == list(inspect.signature(backprop_state).parameters)
+    defaults = {name: p.default for name, p in inspect.signature(backprop_state).parameters.items()}
+    assert stepper.values() == defaults == {"step": 0, **DEFAULTS}
+    assert (stepper.controls["step"].min, stepper.controls["step"].max) == (0, N_STEPS)
+    assert (stepper.controls["y"].min, stepper.controls["y"].max) == (0, 1)
+    assert stepper.current_state().step == 0
+
+
+def test_each_stepper_control_drives_the_state_it_shows(stepper):
+    state = stepper.set(step=N_NODES)
+    assert state.phase == "forward" and state.current == "L"
+    assert state.values["L"] == pytest.approx(hand_forward(**DEFAULTS)[2])
+    for name, value in [("x1", 2.0), ("x2", 0.5), ("w1", -1.0), ("w2", 2.5), ("b", 0.3), ("y", 0.0)]:
+        state = stepper.set(**{name: value})
+        point = {**DEFAULTS, **{n: v for n, v in stepper.values().items() if n != "step"}}
+        assert point[name] == value
+        assert state.values["L"] == pytest.approx(hand_forward(**point)[2]), name
+    state = stepper.set(step=N_STEPS)
+    point = {n: v for n, v in stepper.values().items() if n != "step"}
+    for leaf in ("x1", "x2", "w1", "w2", "b"):
+        assert state.grads[leaf] == pytest.approx(hand_gradients(**point)[leaf])
+    assert stepper.values() == {"step": N_STEPS, "x1": 2.0, "x2": 0.5, "w1": -1.0, "w2": 2.5, "b": 0.3, "y": 0.0}
+
+
+def test_stepper_sliders_clamp_to_their_ranges(stepper):
+    stepper.controls["step"].value = 99
+    stepper.controls["y"].value = 2.0
+    stepper.controls["w1"].value = -7.0
+    assert stepper.values()["step"] == N_STEPS and stepper.values()["y"] == 1.0 and stepper.values()["w1"] == -3.0
+
+
+def test_each_stepper_control_change_redraws_once_in_well_under_a_second(stepper, shown):
+    assert len(shown) == 1
+    changes = [("step", 1), ("step", 9), ("step", 14), ("x1", -2.0), ("x2", 1.0), ("w1", 2.0), ("w2", -1.5),
+               ("b", 0.7), ("y", 0.0), ("step", N_STEPS)]
+    for count, (name, value) in enumerate(changes, start=2):
+        before = shown[-1]
+        start = time.process_time()
+        stepper.controls[name].value = value
+        elapsed = time.process_time() - start
+        assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
+        assert len(shown) == count, f"{name}={value!r} redrew {len(shown) - count + 1} times"
+        assert shown[-1] != before, f"{name}={value!r} did not change the picture"
+    assert shown[-1] == stepper.png()
+
+
+def figure_numbers(figure, colour):
+    """The texts drawn in ``colour`` (values blue, gradients vermillion) on the first axes."""
+    from matplotlib.colors import to_hex
+
+    return [t.get_text() for t in figure.axes[0].texts if to_hex(t.get_color()) == to_hex(colour)]
+
+
+def test_the_figure_shows_values_above_and_gradients_below_as_they_arrive(stepper):
+    blue, vermillion = plots.PALETTE["blue"], plots.PALETTE["vermillion"]
+    legend = 1  # one legend line in each colour
+    start = stepper.draw(backprop_state(0))
+    assert len(figure_numbers(start, blue)) == legend and len(figure_numbers(start, vermillion)) == legend
+    forward = stepper.draw(backprop_state(5))
+    assert len(figure_numbers(forward, blue)) == 5 + legend and len(figure_numbers(forward, vermillion)) == legend
+    through_sigmoid = backprop_state(N_NODES + 3)
+    figure = stepper.draw(through_sigmoid)
+    grads = figure_numbers(figure, vermillion)
+    assert "×0.24" in grads  # the local derivative on the edge the chain rule crosses
+    assert {g for g in grads if g.startswith("∇ ") and g != "∇ = ∂L/∂node, below (backward)"} == {
+        "∇ −0.193", "∇ −0.803", "∇ 1"}
+    end = stepper.draw(backprop_state(N_STEPS))
+    assert len([g for g in figure_numbers(end, vermillion) if g.startswith("∇")]) == N_NODES + legend
+    assert figure.axes[0].get_title(loc="left") == through_sigmoid.message  # short enough for one line
+    long = backprop_state(N_STEPS, x1=-2.9, x2=-2.9, w1=-2.9, w2=-2.9, b=-2.9, y=0.5)
+    assert "\n" in stepper.draw(long).axes[0].get_title(loc="left")  # a long one wraps
+    assert stepper.draw(long).axes[0].get_title(loc="left").replace("\n", " ") == long.message
+
+
+def test_stepper_figures_fit_the_page(stepper):
+    for step in range(N_STEPS + 1):
+        assert_fits_the_page(stepper.draw(backprop_state(step)))
+    extreme = backprop_state(N_STEPS, x1=-3.0, x2=-3.0, w1=-3.0, w2=-3.0, b=-3.0, y=0.5)  # the longest numbers
+    assert_fits_the_page(stepper.draw(extreme))
+    assert png_size(stepper.png())[0] <= 100 * (7.0 + 2 * 0.1)
+
+
+# --- the static figure: small multiples of the passes --------------------------------------------
+
+def test_static_figure_stacks_forward_done_backward_midway_and_backward_done(stepper):
+    figure = stepper.static_figure()
+    titles = [ax.get_title(loc="left") for ax in figure.axes]
+    assert len(titles) == 3
+    assert titles[0].startswith("forward pass complete: every value\nforward 11/11")
+    assert titles[1].startswith("backward pass under way\nbackward 3/11: ∂L/∂z")
+    assert titles[2].startswith("backward pass complete: every gradient\nbackward 11/11")
+    assert_fits_the_page(figure)
+    default = plots.figure_to_png(stepper.static_figure())
+    stepper.set(step=7)  # the step does not matter: the figure shows the passes
+    assert plots.figure_to_png(stepper.static_figure()) == default
+    stepper.set(w1=-2.0, y=0.0)  # the numbers do
+    assert plots.figure_to_png(stepper.static_figure()) != default
+    stepper.set(x1=-2.9, x2=-2.9, w1=-2.9, w2=-2.9, b=-2.9, y=0.5)  # long numbers still fit
+    assert_fits_the_page(stepper.static_figure())
+
+
+def test_mimebundle_png_is_the_small_multiples_and_says_try_this(stepper):
+    bundle = stepper._repr_mimebundle_()
+    png = bundle["image/png"]
+    assert png == plots.figure_to_png(stepper.static_figure()) and png != stepper.png()
+    width, height = png_size(png)
+    assert width <= 720 and height > width  # three graphs stacked, readable in the content column
+    assert bundle[WIDGET_VIEW]["model_id"] == stepper.widget.model_id
+    text = bundle["text/plain"]
+    assert "Binder" in text and "Colab" in text and stepper.try_this in text
+
+
+def test_play_button_is_linked_to_the_step_slider(monkeypatch):
+    links = []
+    real_jslink = widgets.jslink
+
+    def recording_jslink(source, target):
+        links.append((source, target))
+        return real_jslink(source, target)
+
+    monkeypatch.setattr(widgets, "jslink", recording_jslink)
+    stepper = BackpropStepper()
+    step = stepper.controls["step"]
+    assert isinstance(stepper.play, widgets.Play)
+    assert [(s[1], t[1]) for s, t in links] == [("value", "value")]
+    assert links[0][0][0] is stepper.play and links[0][1][0] is step
+    assert (stepper.play.min, stepper.play.max, stepper.play.value) == (0, N_STEPS, 0)
+    panel = stepper.widget.children[1].children[0]
+    assert panel.children[-1] is stepper.play
+    assert list(panel.children[:-1]) == list(stepper.controls.values())

@@ -1,0 +1,394 @@
+"""Chapter 03's self-checks: right answers pass with one ✔ line, each classic slip gets its own hint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuronlab.autodiff import numerical_gradient, relative_error
+from neuronlab.check import CheckFailed, ch03
+
+
+# --------------------------------------------------------------------- reference answers
+def _step(z):
+    return (z >= 0).astype(float)
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+XOR = dict(W1=np.array([[1.0, 1.0], [1.0, 1.0]]), b1=np.array([-0.5, -1.5]),
+           W2=np.array([[1.0], [-1.0]]), b2=np.array([-0.5]))
+
+
+def good_shapes(m):
+    return {"X": (m, 10), "W_h": (10, 50), "b_h": (50,), "W_o": (50, 3), "b_o": (3,), "Y": (m, 3)}
+
+
+def good_forward(X, W_h, b_h, W_o, b_o, phi):
+    return phi(phi(X @ W_h + b_h) @ W_o + b_o)
+
+
+LAYERS = {
+    "spam": {"n_outputs": 1, "activation": "sigmoid", "loss": "binary_crossentropy"},
+    "mnist": {"n_outputs": 10, "activation": "softmax", "loss": "sparse_categorical_crossentropy"},
+    "housing": {"n_outputs": 1, "activation": "none", "loss": "mse"},
+}
+
+
+def good_backward(X, W, b, dZ):
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)
+
+
+def good_errors(backward, X, W, b, G):
+    def loss(X, W, b):
+        return np.sum((X @ W + b) * G)
+    claimed = dict(zip("XWb", backward(X, W, b, G)))
+    numerical = {"X": numerical_gradient(lambda x: loss(x, W, b), X),
+                 "W": numerical_gradient(lambda w: loss(X, w, b), W),
+                 "b": numerical_gradient(lambda c: loss(X, W, c), b)}
+    return {name: relative_error(claimed[name], numerical[name]) for name in "XWb"}
+
+
+def good_sigmoid_backward(Z, dA):
+    s = _sigmoid(Z)
+    return dA * s * (1 - s)
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+# --------------------------------------------------------------------- right answers pass
+def test_right_answers_print_one_tick_line_each(capsys):
+    ch03.xor_weights(**XOR)
+    ch03.mlp_shapes(good_shapes)
+    ch03.mlp_forward(good_forward)
+    for task in ch03.TASKS:
+        ch03.output_layer(LAYERS, task)
+    ch03.dense_backward(good_backward)
+    ch03.gradient_errors(good_errors)
+    ch03.sigmoid_backward(good_sigmoid_backward)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 9 and all(line.startswith("✔") for line in lines), lines
+
+
+def test_xor_accepts_other_constructions_vectors_and_plain_lists(capsys):
+    # hidden units "A AND NOT B" and "B AND NOT A", output OR; W2 as a vector and b2 as a number
+    ch03.xor_weights([[1, -1], [-1, 1]], [-0.5, -0.5], np.array([1.0, 1.0]), -0.5)
+    # three hidden units are allowed too
+    ch03.xor_weights(np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0]]), np.array([-0.5, -1.5, -1.0]),
+                     np.array([[1.0], [-1.0], [0.0]]), np.array([-0.5]))
+    assert capsys.readouterr().out.count("✔") == 2
+
+
+@pytest.mark.parametrize("layers", [
+    {"spam": {"n_outputs": 2, "activation": "softmax", "loss": "categorical_crossentropy"}},
+    {"spam": {"n_outputs": 1, "activation": "Sigmoid", "loss": "log loss"}},
+    {"mnist": {"n_outputs": 10, "activation": "softmax", "loss": "categorical cross-entropy"}},
+    {"housing": {"n_outputs": 1, "activation": None, "loss": "huber"}},
+    {"housing": {"n_outputs": 1, "activation": "linear", "loss": "mean_absolute_error"}},
+    {"housing": {"n_outputs": 1, "activation": "relu", "loss": "mean squared error"}},
+    {"housing": {"n_outputs": 1.0, "activation": "softplus", "loss": "MSE"}},
+])
+def test_output_layer_accepts_the_sound_alternatives(layers, capsys):
+    (task,) = layers
+    ch03.output_layer(layers, task)
+    assert capsys.readouterr().out.startswith("✔")
+
+
+def test_output_layer_success_line_names_the_sparse_loss_and_the_positive_relu(capsys):
+    ch03.output_layer(LAYERS, "mnist")
+    ch03.output_layer({"housing": {"n_outputs": 1, "activation": "relu", "loss": "mse"}}, "housing")
+    out = capsys.readouterr().out
+    assert "sparse categorical cross-entropy" in out and "keeps the predicted prices positive" in out
+
+
+# --------------------------------------------------------------------- exercise 1: XOR slips
+@pytest.mark.parametrize("change, words", [
+    (dict(W2=np.array([[1.0], [0.0]])), "which is A OR B"),                          # forgot the AND veto
+    (dict(W2=np.array([[0.0], [1.0]])), "which is A AND B"),
+    (dict(W2=np.array([[-1.0], [1.0]]), b2=np.array([0.5])), "XOR upside down"),     # XNOR
+    (dict(b1=np.array([0.0, -1.0]), b2=np.array([0.0])), "exactly 0"),               # thresholds for a strict z > 0
+    (dict(b2=np.array([5.0])), "never changes"),
+])
+def test_xor_weights_names_the_slip(change, words):
+    with pytest.raises(CheckFailed) as failure:
+        ch03.xor_weights(**{**XOR, **change})
+    message = str(failure.value)
+    assert "your XOR network" in message and "expected" in message and "got" in message and "inputs (A, B)" in message
+    assert words in message, message
+
+
+def test_xor_weights_recognises_a_transposed_square_W1():
+    # hidden unit 1 = A OR B (column 0), hidden unit 2 = NAND (column 1); output = both
+    right = dict(W1=np.array([[1.0, -1.0], [1.0, -1.0]]), b1=np.array([-0.5, 1.5]),
+                 W2=np.array([[1.0], [1.0]]), b2=np.array([-1.5]))
+    ch03.xor_weights(**right)
+    with pytest.raises(CheckFailed, match="W1 looks transposed"):
+        ch03.xor_weights(**{**right, "W1": right["W1"].T})
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(W1=np.ones((3, 2))), "W1 looks transposed"),
+    (dict(W1=np.ones(2)), "one row per input"),
+    (dict(b1=np.array([[-0.5], [-1.5]])), "not a row or a column"),
+    (dict(b1=np.array([-0.5])), "one bias per hidden unit"),
+    (dict(W2=np.array([[1.0, -1.0]])), "W2 looks transposed"),
+    (dict(W2=np.ones((3, 1))), "one row per hidden unit"),
+    (dict(b2=np.array([0.5, 0.5])), "one bias for the single output"),
+    (dict(W1="[[1, 1], [1, 1]]"), "np.array"),
+    (dict(b2=np.array([np.nan])), "finite"),
+])
+def test_xor_weights_explains_wrong_shapes_and_types(change, words):
+    with pytest.raises(CheckFailed, match=words):
+        ch03.xor_weights(**{**XOR, **change})
+
+
+def test_xor_weights_untouched_template_says_which_are_missing():
+    with pytest.raises(NotImplementedError, match="W2, b2"):
+        ch03.xor_weights(XOR["W1"], XOR["b1"], None, None)
+
+
+# --------------------------------------------------------------------- exercise 2: shapes
+@pytest.mark.parametrize("change, words", [
+    ({"W_h": (50, 10)}, "W_h is transposed"),
+    ({"W_o": (3, 50)}, "W_o is transposed"),
+    ({"X": (10, 32)}, "X is transposed"),
+    ({"b_h": (1, 50)}, "not a row or a column"),
+    ({"b_o": (32, 3)}, "does not depend on m"),
+    ({"Y": (32, 50)}, "one column per output neuron"),
+    ({"b_h": "50"}, "tuple of integers"),
+])
+def test_mlp_shapes_points_at_the_wrong_term(change, words):
+    with pytest.raises(CheckFailed, match=words) as failure:
+        ch03.mlp_shapes(lambda m: {**good_shapes(m), **change})
+    assert "m = 32" in str(failure.value)
+
+
+def test_mlp_shapes_with_a_fixed_batch_size_is_told_to_use_m():
+    with pytest.raises(CheckFailed, match="use the argument m") as failure:
+        ch03.mlp_shapes(lambda m: good_shapes(32))
+    assert "m = 1" in str(failure.value)
+
+
+def test_mlp_shapes_bad_returns_and_template():
+    with pytest.raises(CheckFailed, match="forget a `return`"):
+        ch03.mlp_shapes(lambda m: None)
+    with pytest.raises(CheckFailed, match="missing term"):
+        ch03.mlp_shapes(lambda m: {"X": (m, 10)})
+    with pytest.raises(CheckFailed, match="dictionary"):
+        ch03.mlp_shapes(lambda m: [(m, 10)])
+    with pytest.raises(CheckFailed, match="ZeroDivisionError"):
+        ch03.mlp_shapes(lambda m: 1 / 0)
+    with pytest.raises(NotImplementedError, match="Y"):
+        ch03.mlp_shapes(lambda m: {**good_shapes(m), "Y": None})
+    with pytest.raises(NotImplementedError):
+        ch03.mlp_shapes(_stub)
+    with pytest.raises(TypeError, match="mlp_shapes must be a function"):
+        ch03.mlp_shapes(good_shapes(32))
+
+
+# --------------------------------------------------------------------- exercise 2: forward pass
+@pytest.mark.parametrize("forward, words", [
+    (lambda X, W_h, b_h, W_o, b_o, phi: phi((X @ W_h + b_h) @ W_o + b_o), "to the hidden layer too"),
+    (lambda X, W_h, b_h, W_o, b_o, phi: phi(X @ W_h + b_h) @ W_o + b_o, "to the output layer too"),
+    (lambda X, W_h, b_h, W_o, b_o, phi: phi(phi(X @ W_h) @ W_o), "add the biases"),
+    (lambda X, W_h, b_h, W_o, b_o, phi: phi(phi(X @ W_h) @ W_o + b_o), "hidden layer has a bias"),
+    (lambda X, W_h, b_h, W_o, b_o, phi: np.tanh(np.tanh(X @ W_h + b_h) @ W_o + b_o), "fixed to tanh"),
+    (lambda X, W_h, b_h, W_o, b_o, phi: good_forward(X, W_h, b_h, W_o, b_o, phi).T, "one row per instance"),
+    (lambda X, W_h, b_h, W_o, b_o, phi: phi(phi(X @ W_h.T + b_h) @ W_o + b_o), "no transpose is needed"),
+    (lambda X, W_h, b_h, W_o, b_o, phi: None, "forget a `return`"),
+    (lambda X, W_h, b_h, W_o, b_o, phi: 2 * good_forward(X, W_h, b_h, W_o, b_o, phi), "compute the hidden layer H"),
+])
+def test_mlp_forward_names_the_slip(forward, words):
+    with pytest.raises(CheckFailed, match=words) as failure:
+        ch03.mlp_forward(forward)
+    assert "phi=" in str(failure.value)
+
+
+def test_mlp_forward_lets_the_stub_error_through_and_wants_a_function():
+    with pytest.raises(NotImplementedError):
+        ch03.mlp_forward(_stub)
+    with pytest.raises(TypeError, match="mlp_forward must be a function"):
+        ch03.mlp_forward("phi(phi(X @ W_h + b_h) @ W_o + b_o)")
+
+
+# --------------------------------------------------------------------- exercise 3: output layers
+@pytest.mark.parametrize("task, entry, words", [
+    ("spam", (1, "softmax", "binary_crossentropy"), "always gives 1"),
+    ("spam", (2, "sigmoid", "binary_crossentropy"), "multilabel"),
+    ("spam", (1, "relu", "binary_crossentropy"), "probability between 0 and 1"),
+    ("spam", (1, "step", "binary_crossentropy"), "no gradient"),
+    ("spam", (1, "sigmoid", "mse"), "regression loss"),
+    ("spam", (1, "sigmoid", "categorical_crossentropy"), "one softmax output per class"),
+    ("spam", (2, "softmax", "binary_crossentropy"), "with two softmax outputs"),
+    ("spam", (3, "sigmoid", "binary_crossentropy"), "single yes/no question"),
+    ("mnist", (1, "softmax", "sparse_categorical_crossentropy"), "always gives 1"),
+    ("mnist", (1, "none", "mse"), "cannot hold ten probabilities"),
+    ("mnist", (9, "softmax", "categorical_crossentropy"), "MNIST has 10"),
+    ("mnist", (10, "sigmoid", "binary_crossentropy"), "exclude each other: softmax"),
+    ("mnist", (10, "relu", "categorical_crossentropy"), "sum to 1"),
+    ("mnist", (10, "softmax", "binary_crossentropy"), "separate yes/no questions"),
+    ("mnist", (10, "softmax", "mse"), "does not suit class probabilities"),
+    ("housing", (1, "sigmoid", "mse"), "hundreds of thousands"),
+    ("housing", (1, "softmax", "mse"), "always gives 1"),
+    ("housing", (3, "none", "mse"), "one output neuron per value"),
+    ("housing", (1, "none", "binary_crossentropy"), "a price is a quantity"),
+    ("housing", (1, "selu", "mse"), "hidden-layer activation"),
+])
+def test_output_layer_explains_what_is_wrong(task, entry, words):
+    n, activation, loss = entry
+    with pytest.raises(CheckFailed, match=words) as failure:
+        ch03.output_layer({task: {"n_outputs": n, "activation": activation, "loss": loss}}, task)
+    message = str(failure.value)
+    assert ch03.TASKS[task] in message and "expected" in message and "got" in message
+
+
+@pytest.mark.parametrize("entry, words", [
+    ({"n_outputs": 1, "activation": "sigmoid", "loss": "cross_entropy_of_doom"}, "does not know the loss"),
+    ({"n_outputs": 1, "activation": "squiggle", "loss": "mse"}, "does not know the activation"),
+    ({"n_outputs": 1, "activation": 3, "loss": "mse"}, "as a string"),
+    ({"n_outputs": "one", "activation": "sigmoid", "loss": "mse"}, "whole number"),
+    ({"n_outputs": 1.5, "activation": "sigmoid", "loss": "mse"}, "whole number"),
+    ({"n_outputs": True, "activation": "sigmoid", "loss": "mse"}, "whole number"),
+    ({"n_outputs": 1, "loss": "mse"}, "keep the three keys"),
+])
+def test_output_layer_bad_entries(entry, words):
+    with pytest.raises(CheckFailed, match=words):
+        ch03.output_layer({"spam": entry}, "spam")
+
+
+def test_output_layer_bad_structure_task_and_template():
+    with pytest.raises(CheckFailed, match="fill in the dictionary"):
+        ch03.output_layer({"mnist": LAYERS["mnist"]}, "spam")
+    with pytest.raises(CheckFailed, match="fill in the dictionary"):
+        ch03.output_layer([LAYERS["spam"]], "spam")
+    with pytest.raises(ValueError, match="task must be one of"):
+        ch03.output_layer(LAYERS, "iris")
+    template = {task: {"n_outputs": None, "activation": None, "loss": None} for task in ch03.TASKS}
+    with pytest.raises(NotImplementedError, match="n_outputs"):
+        ch03.output_layer(template, "housing")
+    with pytest.raises(NotImplementedError, match="loss"):
+        ch03.output_layer({"spam": {"n_outputs": 1, "activation": "sigmoid", "loss": None}}, "spam")
+
+
+# --------------------------------------------------------------------- exercise 5: dense backward
+@pytest.mark.parametrize("backward, words", [
+    (lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ, dZ), "forgot to sum db over the batch"),
+    (lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)), "without keepdims"),
+    (lambda X, W, b, dZ: (dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)), "Did you transpose it"),
+    (lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0)), "dividing by m twice"),
+    (lambda X, W, b, dZ: (dZ @ W.T / len(X), X.T @ dZ, dZ.sum(axis=0)), "dividing by m twice"),
+    (lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)), "dividing by m"),
+    (lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ, dZ[0]), "not just the first"),
+    (lambda X, W, b, dZ: (dZ @ W, X.T @ dZ, dZ.sum(axis=0)), "check each product's shapes"),
+    (lambda X, W, b, dZ: (dZ @ W.T, 2 * X.T @ dZ, dZ.sum(axis=0)), "dW adds these over the batch"),
+    (lambda X, W, b, dZ: None, "forget a `return`"),
+    (lambda X, W, b, dZ: dZ @ W.T, r"tuple \(dX, dW, db\)"),
+])
+def test_dense_backward_names_the_slip(backward, words):
+    with pytest.raises(CheckFailed, match=words) as failure:
+        ch03.dense_backward(backward)
+    message = str(failure.value)
+    assert "your dense_backward" in message and "Hint:" in message
+
+
+def test_dense_backward_finds_a_transposed_dW_that_keeps_its_shape():
+    def transposed_when_square(X, W, b, dZ):
+        dW = X.T @ dZ
+        return dZ @ W.T, dW.T if dW.shape[0] == dW.shape[1] else dW, dZ.sum(axis=0)
+    with pytest.raises(CheckFailed, match="dW is transposed") as failure:
+        ch03.dense_backward(transposed_when_square)
+    assert "X (3, 3)" in str(failure.value)
+
+
+def test_dense_backward_tries_one_sample_and_one_output():
+    seen = []
+
+    def recording(X, W, b, dZ):
+        seen.append((X.shape[0], W.shape[1]))
+        return good_backward(X, W, b, dZ)
+    ch03.dense_backward(recording)
+    assert any(m == 1 for m, _ in seen) and any(k == 1 for _, k in seen)
+
+
+def test_dense_backward_lets_the_stub_error_through():
+    with pytest.raises(NotImplementedError):
+        ch03.dense_backward(_stub)
+
+
+# --------------------------------------------------------------------- exercise 5: gradient check
+def test_gradient_errors_that_use_their_own_backward_miss_the_broken_ones():
+    def own_backward(backward, X, W, b, G):
+        return good_errors(good_backward, X, W, b, G)
+    with pytest.raises(CheckFailed, match="missed a wrong dW") as failure:
+        ch03.gradient_errors(own_backward)
+    assert "Use the `backward` you are given" in str(failure.value)
+
+
+def test_gradient_errors_with_the_wrong_scalar_fail_on_the_correct_backward():
+    def wrong_loss(backward, X, W, b, G):
+        claimed = dict(zip("XWb", backward(X, W, b, G)))
+        numerical = {"X": numerical_gradient(lambda x: np.sum(x @ W + b), X),
+                     "W": numerical_gradient(lambda w: np.sum(X @ w + b), W),
+                     "b": numerical_gradient(lambda c: np.sum(X @ W + c), b)}
+        return {name: relative_error(claimed[name], numerical[name]) for name in "XWb"}
+    with pytest.raises(CheckFailed, match=r"L = np.sum\(\(X @ W \+ b\) \* G\)") as failure:
+        ch03.gradient_errors(wrong_loss)
+    assert "a correct backward pass" in str(failure.value)
+
+
+def test_gradient_errors_that_blur_the_arrays_together_are_told_to_match_them():
+    def worst_of_all(backward, X, W, b, G):
+        worst = max(good_errors(backward, X, W, b, G).values())
+        return {"X": worst, "W": worst, "b": worst}
+    with pytest.raises(CheckFailed, match="dW with W's"):
+        ch03.gradient_errors(worst_of_all)
+
+
+@pytest.mark.parametrize("function, words", [
+    (lambda backward, X, W, b, G: None, "forget a `return`"),
+    (lambda backward, X, W, b, G: [0.0, 0.0, 0.0], "exactly the keys"),
+    (lambda backward, X, W, b, G: {"dX": 0.0, "dW": 0.0, "db": 0.0}, "exactly the keys"),
+    (lambda backward, X, W, b, G: {"X": "small", "W": 0.0, "b": 0.0}, "one number"),
+    (lambda backward, X, W, b, G: {"X": np.nan, "W": 0.0, "b": 0.0}, "every error below 1e-6"),
+    (lambda backward, X, W, b, G: relative_error(X, W), "ValueError"),
+])
+def test_gradient_errors_bad_returns(function, words):
+    with pytest.raises(CheckFailed, match=words):
+        ch03.gradient_errors(function)
+
+
+def test_gradient_errors_lets_the_stub_error_through():
+    with pytest.raises(NotImplementedError):
+        ch03.gradient_errors(_stub)
+
+
+# --------------------------------------------------------------------- exercise 5: sigmoid backward
+@pytest.mark.parametrize("backward, words", [
+    (lambda Z, dA: dA * Z * (1 - Z), "not to z"),
+    (lambda Z, dA: _sigmoid(Z) * (1 - _sigmoid(Z)), "upstream gradient dA"),
+    (lambda Z, dA: dA * _sigmoid(Z), r"not σ\(z\)"),
+    (lambda Z, dA: dA @ Z, "use \\*, not @"),
+    (lambda Z, dA: (dA * _sigmoid(Z) * (1 - _sigmoid(Z))).sum(axis=0), "dZ has Z's shape"),
+    (lambda Z, dA: -dA * _sigmoid(Z) * (1 - _sigmoid(Z)), "entry by entry, with"),
+    (lambda Z, dA: None, "forget a `return`"),
+])
+def test_sigmoid_backward_names_the_slip(backward, words):
+    with pytest.raises(CheckFailed, match=words) as failure:
+        ch03.sigmoid_backward(backward)
+    assert "your sigmoid_backward" in str(failure.value)
+
+
+def test_sigmoid_backward_stub_and_non_function():
+    with pytest.raises(NotImplementedError):
+        ch03.sigmoid_backward(_stub)
+    with pytest.raises(TypeError, match="sigmoid_backward must be a function"):
+        ch03.sigmoid_backward(None)
+
+
+def test_sigmoid_backward_on_large_inputs_needs_no_overflow_guard(recwarn):
+    ch03.sigmoid_backward(good_sigmoid_backward)  # the naive 1 / (1 + e^-z) is fine on the check's range
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
