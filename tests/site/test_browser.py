@@ -83,8 +83,6 @@ def test_every_image_loads_and_has_alt_text(page_visits):
     assert not any(problems.values()), _failures(problems)
 
 
-@pytest.mark.xfail(strict=True, reason="chapter figures carry MyST-NB's default alt text, their own file "
-                   "name: give each figure cell `mystnb: image: alt:` metadata (issue 11, reported)")
 def test_figures_have_alt_text_that_describes_them(page_visits):
     problems = {}
     for page, visit in page_visits.items():
