@@ -154,9 +154,9 @@ def _expected_shapes(m: int) -> dict[str, tuple]:
 def _shape_hint(name: str, expected: tuple, got: tuple, m: int) -> str:
     if got == tuple(reversed(expected)) and len(expected) == 2:
         rows = {"X": "one row per instance (m) and one column per input",
-                "W_h": "one row per input (10) and one column per hidden neuron (50), so that X @ W_h works",
-                "W_o": "one row per hidden neuron (50) and one column per output neuron (3)",
-                "Y": "one row per instance (m) and one column per output neuron"}[name]
+                "W_h": "one row per input (10) and one column per hidden unit (50), so that X @ W_h works",
+                "W_o": "one row per hidden unit (50) and one column per output unit (3)",
+                "Y": "one row per instance (m) and one column per output unit"}[name]
         return f"{name} is transposed: it has {rows}."
     if name in ("X", "Y") and len(got) == 2 and got[1] == expected[1] and got[0] != m:
         return "the first dimension is the batch size: use the argument m rather than a fixed number."
@@ -165,11 +165,11 @@ def _shape_hint(name: str, expected: tuple, got: tuple, m: int) -> str:
             return "the biases are shared by every instance in the batch: b's shape does not depend on m."
         if sorted(got) == [1, expected[0]]:
             return f"a bias vector is 1-D, shape {expected}, not a row or a column (broadcasting does the rest)."
-        return f"one bias per neuron of the layer: {expected[0]} of them."
+        return f"one bias per unit of the layer: {expected[0]} of them."
     return {"X": "X holds the batch: one row per instance, one column per input feature.",
-            "W_h": "W_h connects the 10 inputs to the 50 hidden neurons: one row per input, one column per neuron.",
-            "W_o": "W_o connects the 50 hidden neurons to the 3 output neurons: one row per hidden neuron.",
-            "Y": "Y is what the output layer gives: one row per instance, one column per output neuron."}[name]
+            "W_h": "W_h connects the 10 inputs to the 50 hidden units: one row per input, one column per unit.",
+            "W_o": "W_o connects the 50 hidden units to the 3 output units: one row per hidden unit.",
+            "Y": "Y is what the output layer gives: one row per instance, one column per output unit."}[name]
 
 
 def mlp_shapes(function: Callable) -> None:
@@ -271,7 +271,7 @@ def mlp_forward(function: Callable) -> None:
             raise CheckFailed(what, case, Verbatim(f"an array of shape {expected.shape}"), Verbatim(repr(got)[:80]),
                               "return the output Y as a NumPy array.") from None
         if got.shape != expected.shape:
-            hint = ("Y has one row per instance and one column per output neuron: (m, k)."
+            hint = ("Y has one row per instance and one column per output unit: (m, k)."
                     if got.shape == expected.T.shape
                     else f"Y = φ(φ(X W_h + b_h) W_o + b_o) has shape (m, k) = {expected.shape}.")
             raise CheckFailed(what, case, Verbatim(_shape_text(expected.shape)), Verbatim(_shape_text(got.shape)), hint)
@@ -281,7 +281,7 @@ def mlp_forward(function: Callable) -> None:
                      if variant.shape == got.shape and np.allclose(got, variant, rtol=1e-6, atol=1e-9)),
                     "compute the hidden layer H = φ(X W_h + b_h), then Y = φ(H W_o + b_o).")
         raise CheckFailed(what, case, _array_text(expected[:2]), _array_text(got[:2]),
-                          hint + " (The first two rows are shown.)")
+                          hint + (" (The first two rows are shown.)" if m > 2 else ""))
     passed(f"mlp_forward computes Y = φ(φ(X W_h + b_h) W_o + b_o) on all {len(cases)} cases, m = 1 included.")
 
 
@@ -293,10 +293,12 @@ _ACTIVATION_NAMES = {
     "sigmoid": "sigmoid", "logistic": "sigmoid", "softmax": "softmax",
     "none": "none", "linear": "none", "identity": "none", "no_activation": "none", "": "none",
     "relu": "relu", "softplus": "softplus", "tanh": "tanh", "step": "step", "heaviside": "step",
-    "elu": "elu", "selu": "selu", "leaky_relu": "leaky_relu", "gelu": "gelu", "swish": "swish", "silu": "swish",
+    "elu": "elu", "selu": "selu", "leaky_relu": "leaky_relu", "leakyrelu": "leaky_relu", "prelu": "leaky_relu",
+    "gelu": "gelu", "swish": "swish", "silu": "swish",
 }
 _LOSS_NAMES = {
     "binary_crossentropy": "bce", "binary_cross_entropy": "bce", "bce": "bce", "binary_log": "bce",
+    "bce_with_logits": "bce",
     "logistic": "bce", "sigmoid_cross_entropy": "bce", "binary": "bce",
     "categorical_crossentropy": "cce", "categorical_cross_entropy": "cce", "cce": "cce",
     "sparse_categorical_crossentropy": "cce", "sparse_categorical_cross_entropy": "cce",
@@ -316,11 +318,33 @@ _EXPECTED_LAYERS = {
     "housing": "1 output, no activation (or ReLU/softplus to keep prices positive), MSE (or MAE, Huber)",
 }
 _REGRESSION_LOSSES = {"mse", "rmse", "mae", "huber"}
+_CANONICAL = {  # what a hint suggests: a handful of names, not the whole table
+    "activation": '"sigmoid", "softmax", "relu", "softplus", "tanh" or None (no activation)',
+    "loss": ('"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "mse", '
+             '"mae" or "huber"'),
+}
 
 
 def _normalised(value) -> str:
     text = re.sub(r"[\s\-]+", "_", value.strip().lower())
     return re.sub(r"_?loss$", "", text) if text not in ("loss",) else text
+
+
+def _snake_case(value: str) -> str:
+    """Keras' and PyTorch's CamelCase in snake_case: MeanSquaredError → Mean_Squared_Error, L1Loss → L1_Loss.
+
+    A run of capitals stays one word (BCEWithLogits → BCE_With_Logits); lower-casing is left to :func:`_normalised`.
+    """
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", value)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+
+
+def _lookup(value: str, table: dict) -> str | None:
+    """The table's key for a name as written ("ReLU", "mean squared error") or in CamelCase ("MeanSquaredError")."""
+    for key in (_normalised(value), _normalised(_snake_case(value))):
+        if key in table:
+            return key
+    return None
 
 
 def _read_choice(value, table: dict, field: str, task: str, got: str) -> str:
@@ -329,12 +353,12 @@ def _read_choice(value, table: dict, field: str, task: str, got: str) -> str:
     if not isinstance(value, str):
         raise CheckFailed(f"your output layer for {TASKS[task]}", f"the {field}", Verbatim("a name, as a string"),
                           Verbatim(repr(value)[:80]), f"write the {field} as a string, like \"sigmoid\" or \"mse\".")
-    key = _normalised(value)
-    if key not in table:
-        known = sorted({name for name in table if name})
+    key = _lookup(value, table)
+    if key is None:
         raise CheckFailed(f"your output layer for {TASKS[task]}", f"the {field} {value!r}",
                           Verbatim(_EXPECTED_LAYERS[task]), Verbatim(got),
-                          f"the check does not know the {field} {value!r}; use one of: {', '.join(known)}.")
+                          f"the check does not know the {field} {value!r}; write it like one of "
+                          f"{_CANONICAL[field]} (Keras' class names, such as \"MeanSquaredError\", work too).")
     return table[key]
 
 
@@ -354,7 +378,7 @@ def _layer_problem(task: str, n: int, act: str, loss: str) -> str | None:
                 "with two softmax outputs (one per class) the loss is categorical cross-entropy; binary "
                 "cross-entropy goes with one sigmoid output.")
         if n != 1:
-            return "spam or not is a single yes/no question: one output neuron, the estimated probability of spam."
+            return "spam or not is a single yes/no question: one output unit, the estimated probability of spam."
         if act != "sigmoid":
             return (f"the output should be a probability between 0 and 1; {_act_words(act)} does not keep it there "
                     + ("(and a step has no gradient at all); " if act == "step" else "; ")
@@ -388,7 +412,7 @@ def _layer_problem(task: str, n: int, act: str, loss: str) -> str | None:
         return None
     # housing
     if n != 1:
-        return "a price is one number: one output neuron per value predicted."
+        return "a price is one number: one output unit per value predicted."
     if act in squash:
         return (f"{_act_words(act)} squeezes the output into {squash[act]}: a price in the hundreds of thousands "
                 "could never come out (unless you scaled the labels to that range). Use no activation, or ReLU or "
@@ -410,7 +434,8 @@ def output_layer(answers, task: str) -> None:
     """Check ``answers[task]`` = {"n_outputs": int, "activation": str or None, "loss": str} for one task.
 
     ``task`` is "spam", "mnist" or "housing".  Common names and spellings are
-    accepted (``"binary_crossentropy"``, ``"log loss"``, ``"linear"`` …);
+    accepted (``"binary_crossentropy"``, ``"log loss"``, ``"linear"`` …), Keras'
+    and PyTorch's class names too (``"MeanSquaredError"``, ``"BCELoss"`` …);
     ``activation=None`` means no activation.
     """
     if task not in TASKS:
@@ -431,7 +456,7 @@ def output_layer(answers, task: str) -> None:
     n = entry["n_outputs"]
     if isinstance(n, bool) or not isinstance(n, (int, np.integer, float, np.floating)) or n != int(n) or n < 0:
         raise CheckFailed(what, "n_outputs", Verbatim("a whole number"), Verbatim(repr(n)[:80]),
-                          "n_outputs is how many neurons the output layer has, an integer.")
+                          "n_outputs is how many units the output layer has, an integer.")
     n = int(n)
     got = f"{n} output{'s' if n != 1 else ''}, activation {entry['activation']!r}, loss {entry['loss']!r}"
     act = _read_choice(entry["activation"], _ACTIVATION_NAMES, "activation", task, got)

@@ -20,7 +20,7 @@ from neuronlab import autodiff as ad
 from neuronlab import plots
 from neuronlab.widgets.base import Explorable
 
-__all__ = ["ACTIVATIONS", "COMPARE_OPTIONS", "LEAKY_SLOPE", "Z_RANGE", "leaky_relu", "activation_curve",
+__all__ = ["ACTIVATIONS", "COMPARE_OPTIONS", "LEAKY_SLOPE", "SIGMOID", "Z_RANGE", "leaky_relu", "activation_curve",
            "ActivationState", "activation_state", "ActivationExplorer",
            "DEFAULTS", "N_NODES", "N_STEPS", "Node", "Graph", "neuron_graph", "BackpropState", "backprop_state",
            "draw_graph", "BackpropStepper"]
@@ -35,31 +35,33 @@ def leaky_relu(x, alpha: float = LEAKY_SLOPE) -> ad.Tensor:
     """max(αz, z), written as α·z + (1 − α)·ReLU(z) so that the engine differentiates it.
 
     Its slope is 1 for z > 0 and α otherwise (α at the kink, z = 0).  Shapes: any; the output has x's shape.
+    Chapter 06 introduces it; the explorer below offers only the five activations chapter 03 teaches.
     """
     x = x if isinstance(x, ad.Tensor) else ad.Tensor(x)
     return x * alpha + ad.relu(x) * (1.0 - alpha)
 
 
-_ENGINE = {"step": ad.step, "sigmoid": ad.sigmoid, "tanh": ad.tanh, "ReLU": ad.relu,
-           "leaky ReLU": leaky_relu, "softplus": ad.softplus}
+SIGMOID = "logistic σ"
+"""The logistic sigmoid's name in the explorer, as chapter 03 calls it (``"sigmoid"`` is accepted too)."""
+_ENGINE = {"step": ad.step, SIGMOID: ad.sigmoid, "tanh": ad.tanh, "ReLU": ad.relu, "softplus": ad.softplus}
 ACTIVATIONS = tuple(_ENGINE)
-"""The activations the explorer offers, in its dropdown's order."""
+"""The activations the explorer offers, in its dropdown's order: the five chapter 03 teaches."""
+_ALIASES = {"sigmoid": SIGMOID}
 COMPARE_OPTIONS = ("none", *ACTIVATIONS)
 Z_RANGE = (-5.0, 5.0)
 _GRID = np.linspace(*Z_RANGE, 401)  # steps of 0.025, through z = 0 exactly
 _GRID.setflags(write=False)
 
-_SYMBOL = {"step": "step", "sigmoid": "σ", "tanh": "tanh", "ReLU": "ReLU", "leaky ReLU": "LReLU",
-           "softplus": "softplus"}
-_FORMULA = {"step": "step(z) = 1 if z ≥ 0 else 0", "sigmoid": "σ(z) = 1 / (1 + e⁻ᶻ)",
-            "tanh": "tanh(z) = 2σ(2z) − 1", "ReLU": "ReLU(z) = max(0, z)",
-            "leaky ReLU": f"LReLU(z) = max({LEAKY_SLOPE:g}z, z)", "softplus": "softplus(z) = log(1 + eᶻ)"}
-_DERIVATIVE = {"step": "step′(z) = 0 (z ≠ 0)", "sigmoid": "σ′(z) = σ(z)(1 − σ(z))",
+_SYMBOL = {"step": "step", SIGMOID: "σ", "tanh": "tanh", "ReLU": "ReLU", "softplus": "softplus"}
+_FORMULA = {"step": "step(z) = 1 if z ≥ 0 else 0", SIGMOID: "σ(z) = 1 / (1 + e⁻ᶻ)",
+            "tanh": "tanh(z) = 2σ(2z) − 1", "ReLU": "ReLU(z) = max(0, z)", "softplus": "softplus(z) = log(1 + eᶻ)"}
+_DERIVATIVE = {"step": "step′(z) = 0 (z ≠ 0)", SIGMOID: "σ′(z) = σ(z)(1 − σ(z))",
                "tanh": "tanh′(z) = 1 − tanh²(z)", "ReLU": "ReLU′(z) = 1 if z > 0 else 0",
-               "leaky ReLU": f"LReLU′(z) = 1 if z > 0 else {LEAKY_SLOPE:g}", "softplus": "softplus′(z) = σ(z)"}
+               "softplus": "softplus′(z) = σ(z)"}
 
 
 def _check_choice(value, argument: str, options) -> str:
+    value = _ALIASES.get(value, value) if isinstance(value, str) else value
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"{argument} must be one of {list(options)}, got {value!r}")
     return value
@@ -83,13 +85,17 @@ def _engine_value_and_slope(name: str, z) -> tuple[np.ndarray, np.ndarray]:
     return np.array(out.data, dtype=np.float64), np.array(grad, dtype=np.float64)
 
 
-@functools.lru_cache(maxsize=None)
 def activation_curve(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The grid z, f(z) and f′(z) for one activation, each of shape (401,) over z ∈ [−5, 5].
 
-    f′ is the gradient :mod:`neuronlab.autodiff` computes; the arrays are read-only (they are cached).
+    ``name`` is one of ``ACTIVATIONS`` (or ``"sigmoid"`` for the logistic σ).  f′ is the gradient
+    :mod:`neuronlab.autodiff` computes; the arrays are read-only (they are cached).
     """
-    _check_choice(name, "activation", ACTIVATIONS)
+    return _activation_curve(_check_choice(name, "activation", ACTIVATIONS))
+
+
+@functools.lru_cache(maxsize=None)
+def _activation_curve(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     values, slopes = _engine_value_and_slope(name, _GRID)
     for array in (values, slopes):
         array.setflags(write=False)
@@ -103,7 +109,7 @@ class ActivationState:
     Attributes
     ----------
     activation : str
-        One of ``ACTIVATIONS``.
+        One of ``ACTIVATIONS`` (``"sigmoid"`` is stored as ``"logistic σ"``).
     z : float
         The marked input, in [−5, 5].
     value, slope : float
@@ -134,11 +140,14 @@ class ActivationState:
     message: str
 
 
-def activation_state(activation: str = "sigmoid", z: float = 1.0, compare: str = "step") -> ActivationState:
-    """The explorer's view of ``activation`` at ``z``, optionally beside a second activation ``compare``."""
-    _check_choice(activation, "activation", ACTIVATIONS)
+def activation_state(activation: str = SIGMOID, z: float = 1.0, compare: str = "step") -> ActivationState:
+    """The explorer's view of ``activation`` at ``z``, optionally beside a second activation ``compare``.
+
+    Both name one of ``ACTIVATIONS`` (``"sigmoid"`` means the logistic σ); ``compare`` may also be ``"none"``.
+    """
+    activation = _check_choice(activation, "activation", ACTIVATIONS)
     z = _check_number(z, "z", *Z_RANGE, why=" (the plotted range)")
-    _check_choice(compare, "compare", COMPARE_OPTIONS)
+    compare = _check_choice(compare, "compare", COMPARE_OPTIONS)
     grid, values, derivatives = activation_curve(activation)
     value, slope = (float(v) for v in _engine_value_and_slope(activation, z))
     other = activation_curve(compare)[1:] if compare != "none" else (None, None)
@@ -151,17 +160,14 @@ def _lesson(name: str, z: float, slope: float) -> str:
         if z == 0:
             return "a jump: no derivative at z = 0 (the engine uses 0), and 0 elsewhere"
         return "slope 0 almost everywhere: gradient descent gets no signal"
-    if name in ("ReLU", "leaky ReLU") and z == 0:
-        return f"a kink: no derivative at z = 0; the engine uses the left slope, {slope:g}"
     if name == "ReLU":
+        if z == 0:
+            return f"a kink: no derivative at z = 0; the engine uses the left slope, {slope:g}"
         return ("active: slope 1, the gradient passes through unchanged" if z > 0 else
                 "slope 0: no gradient flows back (a 'dead' unit if all inputs land here)")
-    if name == "leaky ReLU":
-        return ("slope 1, the gradient passes through unchanged" if z > 0 else
-                f"slope {LEAKY_SLOPE:g}: a small gradient still flows, so the unit cannot die")
     if name == "softplus":
         return "a smooth ReLU: its slope is σ(z), never exactly 0"
-    top = 0.25 if name == "sigmoid" else 1.0
+    top = 0.25 if name == SIGMOID else 1.0
     if slope < 0.1 * top:
         return f"saturated: slope {_number(slope)}, the gradient almost vanishes (top: {top:g} at z = 0)"
     return f"slope {_number(slope)} (top: {top:g} at z = 0): each layer multiplies the gradient by it"
@@ -184,14 +190,14 @@ class ActivationExplorer(Explorable):
 
     title = "🎛 Activation explorer: each function and its slope, the factor backpropagation multiplies by"
     try_this = ("Try: slide z along the step and watch its slope stay 0, no signal for gradient descent; "
-                "find where the sigmoid's slope is largest and where it vanishes; compare ReLU with leaky "
-                "ReLU for z < 0; check that softplus' slope is the sigmoid curve.")
+                "put z at 3 with the logistic σ and read its slope (at most 0.25, at z = 0), then compare tanh "
+                "and ReLU there; check that softplus' slope is the logistic σ curve.")
 
     def make_controls(self):
         style = {"description_width": "90px"}
         layout = widgets.Layout(width="290px")
         return {
-            "activation": widgets.Dropdown(options=ACTIVATIONS, value="sigmoid", description="activation",
+            "activation": widgets.Dropdown(options=ACTIVATIONS, value=SIGMOID, description="activation",
                                            style=style, layout=layout),
             "z": widgets.FloatSlider(1.0, min=Z_RANGE[0], max=Z_RANGE[1], step=0.05, description="z",
                                      readout_format=".2f", style=style, layout=layout),
@@ -250,11 +256,11 @@ INPUTS = ("x1", "x2")
 PARAMETERS = ("w1", "w2", "b")
 _LABEL = {"x1": "x₁", "x2": "x₂", "w1": "w₁", "w2": "w₂", "b": "b", "u1": "u₁", "u2": "u₂", "s": "s",
           "z": "z", "a": "a", "L": "L"}
-_POSITION = {"x1": (0.0, 4.0), "w1": (0.0, 2.75), "x2": (0.0, 1.55), "w2": (0.0, 0.3),
+_POSITION = {"x1": (-0.35, 4.0), "w1": (-0.35, 2.75), "x2": (-0.35, 1.55), "w2": (-0.35, 0.3),
              "u1": (1.4, 3.375), "u2": (1.4, 0.925), "s": (2.8, 2.15), "b": (2.8, 0.3),
              "z": (4.2, 2.15), "a": (5.6, 2.15), "L": (7.0, 2.15)}
 _BOX = (0.98, 0.42)  # width, height in data units
-_XLIM, _YLIM = (-0.55, 7.55), (0.0, 4.5)
+_XLIM, _YLIM = (-0.9, 7.55), (0.0, 4.5)
 _TITLE_CHARACTERS = 95  # a title line that fits 7 inches at 9 pt; longer messages wrap
 
 DEFAULTS = {"x1": 1.5, "x2": -1.0, "w1": 0.8, "w2": 0.6, "b": -0.2, "y": 1.0}
@@ -465,8 +471,6 @@ def backprop_state(step: int = 0, x1: float = 1.5, x2: float = -1.0, w1: float =
             chain = f"∂L/∂{n} = " + ("" if consumer == "L" else f"∂{c}/∂{n} · ∂L/∂{c} = ")
             message = (f"backward {k}/{N_NODES}: {chain}{_local_rule(graph.node(consumer), current)} · ∂L/∂{c} = "
                        f"{_number(local)} × {_factor(upstream)} = {_number(graph.grads[current])}")
-        if step == N_STEPS:
-            message += " (every gradient is in)"
     return BackpropState(graph, step, N_STEPS, phase, current, edge, values, grads, local, upstream, message)
 
 
@@ -494,6 +498,32 @@ _KIND_COLOUR = {"input": "grey", "parameter": "green", "operation": "black", "lo
 _VALUE_COLOUR, _GRAD_COLOUR = plots.PALETTE["blue"], plots.PALETTE["vermillion"]
 
 
+def _edge_ends(parent: str, child: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """An edge's arrow from the right side of ``parent``'s box to the left side of ``child``'s."""
+    width, _ = _BOX
+    (x0, y0), (x1, y1) = _POSITION[parent], _POSITION[child]
+    return (x0 + width / 2, y0), (x1 - width / 2, y1 + (0.12 if y0 > y1 else -0.12 if y0 < y1 else 0))
+
+
+_ROOM_CHARACTERS = 13
+"""Characters a level edge's label and the longer value beside it may share at the values' height."""
+
+
+def _edge_label_position(graph: Graph, parent: str, child: str, label: str) -> tuple[float, float, str]:
+    """Where an edge's "×local derivative" label goes, as (x, y, vertical alignment): clear of every box.
+
+    A sloping edge crosses open space: the label sits on its middle.  A level edge's gap is narrower than
+    a label, so the label goes above the gap, at the height of the values beside it, or a line higher when
+    the label and the longer of those values would not fit side by side.
+    """
+    (x0, y0), (x1, y1) = _edge_ends(parent, child)
+    if y0 != y1:
+        return (x0 + x1) / 2, (y0 + y1) / 2, "center"
+    neighbours = max(len(_number(graph.values[name])) for name in (parent, child))
+    lift = 0.0 if len(label) + neighbours <= _ROOM_CHARACTERS else 0.24
+    return (x0 + x1) / 2, y0 + _BOX[1] / 2 + 0.05 + lift, "bottom"
+
+
 def draw_graph(state: BackpropState, ax, *, fontsize: float = 9) -> None:
     """Draw the graph on ``ax``: boxes, arrows, values (blue, above) and gradients (vermillion, below)."""
     from matplotlib import patches
@@ -504,9 +534,7 @@ def draw_graph(state: BackpropState, ax, *, fontsize: float = 9) -> None:
         if state.phase == "forward" else set()
     for node in graph.nodes:
         for parent in node.parents:
-            (x0, y0), (x1, y1) = _POSITION[parent], _POSITION[node.name]
-            start = (x0 + width / 2, y0)
-            end = (x1 - width / 2, y1 + (0.12 if y0 > y1 else -0.12 if y0 < y1 else 0))
+            start, end = _edge_ends(parent, node.name)
             colour, lw, style = plots.PALETTE["grey"], 1.0, "-|>"
             if (parent, node.name) in forward_edges:
                 colour, lw = _VALUE_COLOUR, 2.2
@@ -515,9 +543,10 @@ def draw_graph(state: BackpropState, ax, *, fontsize: float = 9) -> None:
             ax.annotate("", xy=end, xytext=start, zorder=1,
                         arrowprops=dict(arrowstyle=style, color=colour, lw=lw, shrinkA=0, shrinkB=1))
             if state.edge == (parent, node.name):  # the local derivative this backward step multiplies by
-                middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.06)
-                ax.text(*middle, f"×{_number(state.local)}", ha="center", va="bottom", fontsize=fontsize - 0.5,
-                        color=_GRAD_COLOUR, zorder=5, fontweight="bold",
+                label = f"×{_number(state.local)}"
+                x, y, va = _edge_label_position(graph, parent, node.name, label)
+                ax.text(x, y, label, ha="center", va=va, fontsize=fontsize - 0.5, color=_GRAD_COLOUR, zorder=5,
+                        fontweight="bold",
                         bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85))
     for node in graph.nodes:
         x, y = _POSITION[node.name]
@@ -559,8 +588,10 @@ class BackpropStepper(Explorable):
 
     title = "🎛 Backprop stepper: values flow forward, gradients flow back, one node at a time"
     try_this = ("Try: press play and watch the values go forward, then each gradient come back as local "
-                "derivative × upstream gradient; set w₁ and x₁ to 3 so that σ saturates and watch every "
-                "gradient shrink; move y towards the output a and watch the gradients go to 0.")
+                "derivative × upstream gradient; set w₁ to −3: σ saturates near 0 while the target is 1, so the "
+                "error is large (L rises from 0.16 to 0.99), yet ∂L/∂z and the gradients of w₁, w₂ and b shrink "
+                "about twentyfold (∂L/∂z from −0.193 to −0.0098); move y towards the output a and watch the "
+                "gradients go to 0.")
 
     def __init__(self) -> None:
         super().__init__()

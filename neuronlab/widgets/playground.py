@@ -101,12 +101,18 @@ def playground_data(dataset: str) -> tuple[np.ndarray, np.ndarray]:
 
 @functools.lru_cache(maxsize=None)
 def limits(dataset: str) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(xlim, ylim) of the decision surface for a dataset: the data's extent with a margin."""
+    """(xlim, ylim) of the decision surface for a dataset: the data's extent with a margin, made square.
+
+    Both ranges have the same length (the shorter one grows about its centre), so that with equal
+    aspect every dataset's surface fills the same square box.
+    """
     X, _ = playground_data(dataset)
     low, high = X.min(axis=0), X.max(axis=0)
     pad = 0.12 * (high - low) + 0.1
-    return ((float(low[0] - pad[0]), float(high[0] + pad[0])),
-            (float(low[1] - pad[1]), float(high[1] + pad[1])))
+    low, high = low - pad, high + pad
+    centre, half = (low + high) / 2, float(np.max(high - low)) / 2
+    return ((float(centre[0] - half), float(centre[0] + half)),
+            (float(centre[1] - half), float(centre[1] + half)))
 
 
 _FUNCTIONS = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
@@ -289,6 +295,12 @@ class PlaygroundState:
         arrows = " → ".join(str(n) for n in self.layer_sizes)
         return arrows + ("" if len(self.layer_sizes) == 2 else f", {self.run.activation}")
 
+    @property
+    def short_architecture(self) -> str:
+        """The network in a few characters, for small panels: e.g. "2-16-16-16-2 ReLU", or "2-2"."""
+        dashes = "-".join(str(n) for n in self.layer_sizes)
+        return dashes + ("" if len(self.layer_sizes) == 2 else f" {_ACTIVATION_NAMES[self.run.activation]}")
+
 
 def _integer(value, argument: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
@@ -349,6 +361,9 @@ def playground_state(dataset: str = "moons", hidden_layers: int = 1, units: int 
     return PlaygroundState(run, epoch, shown, (2, *hidden, 2), xlim, ylim, grid_x, grid_y,
                            surface.reshape(GRID, GRID), accuracy, loss,
                            np.append(np.asarray(run.losses[:shown], dtype=float), loss), message)
+
+
+_ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
 
 
 @functools.cache
@@ -485,11 +500,12 @@ class MLPPlayground(Explorable):
     def static_figure(self):
         """Small multiples: each dataset after training, without a hidden layer (top) and with (bottom).
 
-        The bottom row uses :data:`SOLVED_BY`; both rows show epoch :data:`MAX_EPOCHS`.
+        The bottom row uses :data:`SOLVED_BY`; both rows show epoch :data:`MAX_EPOCHS`.  Every panel is the
+        same square (:func:`limits` are square); a legend below says what the colours, markers and line mean.
         """
         from matplotlib.figure import Figure
 
-        figure = Figure(figsize=(6.7, 4.1), layout="constrained")  # at most 688 pixels wide, cropped
+        figure = Figure(figsize=(6.7, 4.3), layout="constrained")  # at most 688 pixels wide, cropped
         axes = figure.subplots(2, len(DATASETS))
         for column, name in enumerate(DATASETS):
             solver = SOLVED_BY[name]
@@ -498,11 +514,25 @@ class MLPPlayground(Explorable):
                 state = playground_state(name, epoch=MAX_EPOCHS, **settings)
                 ax = axes[row, column]
                 draw_surface(state, ax, compact=True)
-                ax.set_title(f"{name}: {state.accuracy:.0%}\n{state.architecture}", fontsize=8)
+                ax.set_title(f"{name}: {state.accuracy:.0%}\n{state.short_architecture}", fontsize=8)
                 ax.set_xticks([])
                 ax.set_yticks([])
         axes[0, 0].set_ylabel("no hidden layer", fontsize=9)
         axes[1, 0].set_ylabel("with hidden layers", fontsize=9)
         figure.suptitle(f"Training accuracy after {MAX_EPOCHS} epochs: a straight line (top) "
                         "against a network with hidden layers (bottom)", fontsize=9)
+        figure.legend(*_legend_entries(axes[0, 0]), loc="outside lower center", ncols=5, fontsize=8,
+                      frameon=False, markerscale=1.6, handlelength=1.5, handletextpad=0.4, columnspacing=1.2)
         return figure
+
+
+def _legend_entries(ax):
+    """Handles and labels for the static figure's legend: the two classes, the shading and the boundary."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    points, labels = ax.get_legend_handles_labels()  # class 0 and class 1, as scatter_classes drew them
+    colours = _colormap()
+    handles = [*points, Patch(facecolor=colours(0.0), alpha=0.6), Patch(facecolor=colours(1.0), alpha=0.6),
+               Line2D([], [], color=plots.PALETTE["black"], lw=1.2)]
+    return handles, [*labels, "shading: p(class 1) near 0", "near 1", "boundary p = 0.5"]

@@ -13,8 +13,8 @@ from matplotlib.text import Text
 from neuronlab import autodiff as ad
 from neuronlab import plots
 from neuronlab.widgets.backprop import (ACTIVATIONS, COMPARE_OPTIONS, DEFAULTS, LEAKY_SLOPE, N_NODES, N_STEPS,
-                                        ActivationExplorer, ActivationState, BackpropState, BackpropStepper, Graph,
-                                        activation_curve, activation_state, backprop_state, leaky_relu,
+                                        SIGMOID, ActivationExplorer, ActivationState, BackpropState, BackpropStepper,
+                                        Graph, activation_curve, activation_state, backprop_state, leaky_relu,
                                         neuron_graph)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -95,17 +95,11 @@ def test_relu_slope_is_one_for_positive_z_and_zero_elsewhere():
     assert np.array_equal(slopes, (grid > 0).astype(float))  # 0 at the kink, z = 0
 
 
-def test_leaky_relu_slope_is_one_or_alpha():
-    grid, values, slopes = activation_curve("leaky ReLU")
-    assert np.allclose(values, np.maximum(LEAKY_SLOPE * grid, grid), atol=1e-12)
-    assert np.allclose(slopes, np.where(grid > 0, 1.0, LEAKY_SLOPE), atol=1e-12)
-
-
 def test_softplus_slope_is_the_sigmoid():
     grid, values, slopes = activation_curve("softplus")
     assert np.allclose(values, np.log1p(np.exp(grid)), atol=1e-12)
     assert np.allclose(slopes, sigma(grid), atol=1e-12)
-    assert np.allclose(slopes, activation_curve("sigmoid")[1], atol=1e-12)
+    assert np.allclose(slopes, activation_curve(SIGMOID)[1], atol=1e-12)
 
 
 def test_step_slope_is_zero_everywhere_so_no_gradient_flows():
@@ -123,10 +117,9 @@ def test_leaky_relu_differentiates_through_the_engine():
 
 
 CLOSED_FORMS = {
-    "sigmoid": (sigma, lambda z: sigma(z) * (1 - sigma(z))),
+    SIGMOID: (sigma, lambda z: sigma(z) * (1 - sigma(z))),
     "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
     "ReLU": (lambda z: max(z, 0.0), lambda z: float(z > 0)),
-    "leaky ReLU": (lambda z: max(LEAKY_SLOPE * z, z), lambda z: 1.0 if z > 0 else LEAKY_SLOPE),
     "softplus": (lambda z: np.log1p(np.exp(z)), sigma),
     "step": (lambda z: float(z >= 0), lambda z: 0.0),
 }
@@ -159,13 +152,24 @@ def test_activation_state_on_the_grid_agrees_with_the_curves():
             assert state.slope == pytest.approx(slopes[i], abs=1e-12)
 
 
-def test_activation_state_default_is_sigmoid_at_one_compared_with_the_step():
+def test_explorer_offers_the_five_activations_of_chapter_03_naming_the_sigmoid_as_the_chapter_does():
+    assert ACTIVATIONS == ("step", "logistic σ", "tanh", "ReLU", "softplus") and SIGMOID == "logistic σ"
+    assert COMPARE_OPTIONS == ("none", *ACTIVATIONS)  # leaky ReLU waits for chapter 06
+
+
+def test_sigmoid_is_accepted_as_another_name_for_the_logistic_function():
+    assert activation_state("sigmoid", 0.5, "sigmoid") == activation_state(SIGMOID, 0.5, SIGMOID)
+    assert activation_state("sigmoid").activation == SIGMOID
+    assert activation_curve("sigmoid") is activation_curve(SIGMOID)  # one cached copy
+
+
+def test_activation_state_default_is_the_logistic_function_at_one_compared_with_the_step():
     state = activation_state()
-    assert (state.activation, state.z, state.compare) == ("sigmoid", 1.0, "step")
+    assert (state.activation, state.z, state.compare) == (SIGMOID, 1.0, "step")
     assert state.value == pytest.approx(sigma(1.0)) and state.slope == pytest.approx(sigma(1.0) * (1 - sigma(1.0)))
     assert np.array_equal(state.compare_values, activation_curve("step")[1])
     assert np.array_equal(state.compare_derivatives, activation_curve("step")[2])
-    assert state.grid is activation_curve("sigmoid")[0] and state.derivatives is activation_curve("sigmoid")[2]
+    assert state.grid is activation_curve(SIGMOID)[0] and state.derivatives is activation_curve(SIGMOID)[2]
 
 
 def test_activation_state_compare_none_draws_no_second_curve():
@@ -177,14 +181,13 @@ def test_activation_state_compare_none_draws_no_second_curve():
     (("step", 2.0), "slope 0 almost everywhere: gradient descent gets no signal"),
     (("step", -2.0), "gradient descent gets no signal"),
     (("step", 0.0), "a jump: no derivative at z = 0"),
-    (("sigmoid", 4.5), "saturated"),
+    ((SIGMOID, 4.5), "saturated: slope 0.0109, the gradient almost vanishes (top: 0.25 at z = 0)"),
     (("tanh", -3.0), "saturated"),
-    (("sigmoid", 0.5), "each layer multiplies the gradient by it"),
+    ((SIGMOID, 0.5), "(top: 0.25 at z = 0): each layer multiplies the gradient by it"),
     (("ReLU", -1.0), "no gradient flows back"),
     (("ReLU", 1.0), "the gradient passes through unchanged"),
     (("ReLU", 0.0), "a kink: no derivative at z = 0"),
-    (("leaky ReLU", 0.0), f"the engine uses the left slope, {LEAKY_SLOPE:g}"),
-    (("leaky ReLU", -1.0), f"slope {LEAKY_SLOPE:g}: a small gradient still flows"),
+    (("ReLU", 0.0), "the engine uses the left slope, 0"),
     (("softplus", -4.0), "never exactly 0"),
 ])
 def test_activation_state_message_says_what_the_slope_means(args, words):
@@ -194,6 +197,7 @@ def test_activation_state_message_says_what_the_slope_means(args, words):
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"activation": "swish"}, f"activation must be one of {list(ACTIVATIONS)}, got 'swish'"),
     ({"activation": "relu"}, f"activation must be one of {list(ACTIVATIONS)}, got 'relu'"),
+    ({"activation": "leaky ReLU"}, f"activation must be one of {list(ACTIVATIONS)}, got 'leaky ReLU'"),
     ({"compare": "gelu"}, f"compare must be one of {list(COMPARE_OPTIONS)}, got 'gelu'"),
     ({"compare": None}, f"compare must be one of {list(COMPARE_OPTIONS)}, got None"),
     ({"z": 5.5}, "z must be a number in [-5, 5] (the plotted range), got 5.5"),
@@ -229,7 +233,7 @@ def test_each_explorer_control_drives_the_state_it_shows(explorer):
     assert state.z == -2.0 and state.slope == pytest.approx(1 - np.tanh(-2.0) ** 2)
     state = explorer.set(compare="ReLU")
     assert np.array_equal(state.compare_derivatives, activation_curve("ReLU")[2])
-    state = explorer.set(activation="ReLU", z=-1.0, compare="leaky ReLU")
+    state = explorer.set(activation="ReLU", z=-1.0, compare="softplus")
     assert state.slope == 0.0 and "no gradient flows back" in state.message
     state = explorer.set(activation="step", z=3.0, compare="none")
     assert state.slope == 0.0 and state.value == 1.0 and "no signal" in state.message
@@ -243,7 +247,7 @@ def test_explorer_z_slider_clamps_to_the_plotted_range(explorer):
 
 def test_each_explorer_control_change_redraws_once_in_well_under_a_second(explorer, shown):
     assert len(shown) == 1  # drawn once when built
-    changes = [("activation", "ReLU"), ("z", -2.5), ("compare", "leaky ReLU"), ("activation", "step"),
+    changes = [("activation", "ReLU"), ("z", -2.5), ("compare", "softplus"), ("activation", "step"),
                ("z", 0.0), ("compare", "none"), ("activation", "softplus")]
     for count, (name, value) in enumerate(changes, start=2):
         before = shown[-1]
@@ -257,20 +261,20 @@ def test_each_explorer_control_change_redraws_once_in_well_under_a_second(explor
 
 
 def test_explorer_figure_plots_the_engine_curves_and_the_tangent(explorer):
-    state = activation_state("sigmoid", 1.0, "step")
+    state = activation_state(SIGMOID, 1.0, "step")
     figure = explorer.draw(state)
     function_ax, slope_ax = figure.axes
     assert function_ax.get_title() == "σ(z) = 1 / (1 + e⁻ᶻ)"
     assert slope_ax.get_title() == "σ′(z) = σ(z)(1 − σ(z)), by backward()"
-    (curve,) = [line for line in slope_ax.get_lines() if line.get_label() == "sigmoid"]
+    (curve,) = [line for line in slope_ax.get_lines() if line.get_label() == "logistic σ"]
     assert np.allclose(curve.get_ydata(), state.derivatives)
     (tangent,) = [line for line in function_ax.get_lines() if line.get_label() == "tangent at z"]
     xs, ys = tangent.get_data()
     assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(state.slope)
-    assert [t.get_text() for t in function_ax.get_legend().get_texts()] == ["step", "sigmoid", "tangent at z"]
+    assert [t.get_text() for t in function_ax.get_legend().get_texts()] == ["step", "logistic σ", "tangent at z"]
     texts = [t.get_text() for t in visible_texts(figure)]
     assert "σ(1) = 0.731" in texts and "σ′(1) = 0.197\n= the tangent's slope" in texts
-    assert figure._suptitle.get_text() == f"sigmoid at z = 1: {state.message}"
+    assert figure._suptitle.get_text() == f"logistic σ at z = 1: {state.message}"
 
 
 def test_explorer_step_curve_is_drawn_with_a_jump_not_a_ramp(explorer):
@@ -282,7 +286,7 @@ def test_explorer_step_curve_is_drawn_with_a_jump_not_a_ramp(explorer):
 def test_explorer_figures_fit_the_page(explorer):
     for name in ACTIVATIONS:  # every message: each side of the kink, the kink itself, saturation
         for z in (-4.95, -0.5, 0.0, 3.55):
-            assert_fits_the_page(explorer.draw(activation_state(name, z, "leaky ReLU")))
+            assert_fits_the_page(explorer.draw(activation_state(name, z, "softplus")))
     assert png_size(explorer.png())[0] <= 100 * (7.0 + 2 * 0.1)  # 100 dpi; figure_to_png pads 0.1 in a side
 
 
@@ -293,6 +297,13 @@ def test_explorer_static_figure_is_the_default_state_and_the_mimebundle_says_try
     text = bundle["text/plain"]
     assert "Binder" in text and "Colab" in text and explorer.try_this in text
     assert "no signal" in explorer.try_this
+
+
+def test_explorer_try_this_names_only_the_chapters_activations(explorer):
+    assert "logistic σ" in explorer.try_this and "leaky" not in explorer.try_this
+    assert "sigmoid" not in explorer.try_this  # the chapter says "logistic σ"
+    assert explorer.controls["activation"].value == "logistic σ"
+    assert activation_state(SIGMOID, 3.0, "none").slope == pytest.approx(0.0452, abs=5e-5)  # "z at 3": read it
 
 
 # --- neuron_graph: the engine's graph, values and gradients -------------------------------------------
@@ -466,7 +477,8 @@ def test_last_step_shows_every_gradient_from_the_engine():
     state = backprop_state(N_STEPS)
     graph = state.graph
     assert state.grads == dict(graph.grads) and None not in state.grads.values()
-    assert state.message.endswith("(every gradient is in)")
+    assert state.message.startswith(f"backward {N_NODES}/{N_NODES}: ∂L/∂x₁") and state.message.endswith("= −0.154")
+    assert len(state.message) <= 95  # one line of a 7-inch title (the static figure's caption says "every gradient")
 
 
 def test_messages_write_each_step_as_an_equation_with_numbers():
@@ -565,8 +577,7 @@ def test_the_figure_shows_values_above_and_gradients_below_as_they_arrive(steppe
     assert len([g for g in figure_numbers(end, vermillion) if g.startswith("∇")]) == N_NODES + legend
     assert figure.axes[0].get_title(loc="left") == through_sigmoid.message  # short enough for one line
     long = backprop_state(N_STEPS, x1=-2.9, x2=-2.9, w1=-2.9, w2=-2.9, b=-2.9, y=0.5)
-    assert "\n" in stepper.draw(long).axes[0].get_title(loc="left")  # a long one wraps
-    assert stepper.draw(long).axes[0].get_title(loc="left").replace("\n", " ") == long.message
+    assert stepper.draw(long).axes[0].get_title(loc="left") == long.message  # long numbers: still one line
 
 
 def test_stepper_figures_fit_the_page(stepper):
@@ -594,6 +605,70 @@ def test_static_figure_stacks_forward_done_backward_midway_and_backward_done(ste
     assert plots.figure_to_png(stepper.static_figure()) != default
     stepper.set(x1=-2.9, x2=-2.9, w1=-2.9, w2=-2.9, b=-2.9, y=0.5)  # long numbers still fit
     assert_fits_the_page(stepper.static_figure())
+
+
+def rendered(figure):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure).draw()
+    return figure.canvas.get_renderer()
+
+
+def edge_label_clashes(figure):
+    """What each "×local" edge label overlaps on its axes: a node's box, another text, or the axes' edge."""
+    from matplotlib.patches import FancyBboxPatch
+
+    renderer = rendered(figure)
+    clashes = []
+    for ax in figure.axes:
+        labels = [t for t in ax.texts if t.get_text().startswith("×")]
+        for label in labels:
+            extent = label.get_window_extent(renderer)
+            clashes += [("box", label.get_text()) for patch in ax.patches if isinstance(patch, FancyBboxPatch)
+                        and extent.overlaps(patch.get_window_extent(renderer))]
+            clashes += [(label.get_text(), text.get_text()) for text in ax.texts if text is not label
+                        and text.get_text() and extent.overlaps(text.get_window_extent(renderer))]
+            if not (ax.bbox.x0 <= extent.x0 and extent.x1 <= ax.bbox.x1
+                    and ax.bbox.y0 <= extent.y0 and extent.y1 <= ax.bbox.y1):
+                clashes.append(("outside the axes", label.get_text()))
+    return clashes
+
+
+@pytest.mark.parametrize("numbers", [{}, {"x1": -2.9, "x2": 3.0, "w1": -3.0, "w2": -2.9, "b": 0.1, "y": 0.0},
+                                     {"x1": 3.0, "x2": -3.0, "w1": -3.0, "w2": 3.0, "b": -3.0, "y": 1.0},
+                                     {"x1": -0.1, "x2": 0.1, "w1": -2.7, "w2": 2.9, "b": -1.7, "y": 0.3}])
+def test_edge_labels_overlap_no_node_and_no_other_text(stepper, numbers):
+    for step in range(N_NODES + 2, N_STEPS + 1):  # every backward step that crosses an edge
+        figure = stepper.draw(backprop_state(step, **numbers))
+        assert len([t for t in figure.axes[0].texts if t.get_text().startswith("×")]) == 1
+        assert edge_label_clashes(figure) == [], (step, numbers)
+
+
+def test_static_figure_edge_labels_are_clear_and_no_title_wraps(stepper):
+    figure = stepper.static_figure()
+    assert edge_label_clashes(figure) == []
+    assert [t.get_text() for ax in figure.axes for t in ax.texts if t.get_text().startswith("×")] == ["×0.24", "×0.8"]
+    renderer = rendered(figure)
+    for ax in figure.axes:
+        title = ax.title if ax.get_title() else ax._left_title
+        assert title.get_text().count("\n") == 1  # the caption, then the step's message: neither wraps
+        assert title.get_window_extent(renderer).x1 <= figure.bbox.x1
+    assert_fits_the_page(figure)
+
+
+def test_try_this_numbers_are_the_engines():
+    """w₁ = −3 saturates σ near 0 against a target of 1: a large error, yet ∂L/∂z shrinks about twentyfold."""
+    start, saturated = neuron_graph(), neuron_graph(w1=-3.0)
+    assert saturated.values["a"] < 0.01 and saturated.y == 1.0
+    assert round(start.values["L"], 2) == 0.16 and round(saturated.values["L"], 2) == 0.99
+    assert abs(saturated.grads["a"]) > abs(start.grads["a"])  # the error signal at the output grows …
+    for name in ("z", "w1", "w2", "b"):  # … but σ′ ≈ 0.005 stops it: these shrink about twentyfold
+        assert 18 < start.grads[name] / saturated.grads[name] < 22
+    assert round(start.grads["z"], 3) == -0.193 and round(saturated.grads["z"], 4) == -0.0098
+    text = BackpropStepper.try_this
+    assert "set w₁ to −3" in text and "about twentyfold" in text and "from −0.193 to −0.0098" in text
+    assert "from 0.16 to 0.99" in text and "to 3" not in text
+    assert -3.0 >= BackpropStepper().controls["w1"].min  # the slider reaches it
 
 
 def test_mimebundle_png_is_the_small_multiples_and_says_try_this(stepper):

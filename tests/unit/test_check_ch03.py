@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -98,6 +100,55 @@ def test_output_layer_accepts_the_sound_alternatives(layers, capsys):
     assert capsys.readouterr().out.startswith("✔")
 
 
+@pytest.mark.parametrize("task, activation, loss", [
+    ("spam", "Sigmoid", "BinaryCrossentropy"),                    # Keras' class names
+    ("spam", "sigmoid", "BCELoss"),                               # PyTorch's
+    ("spam", "sigmoid", "BCEWithLogitsLoss"),
+    ("mnist", "Softmax", "SparseCategoricalCrossentropy"),
+    ("mnist", "softmax", "CategoricalCrossentropy"),
+    ("mnist", "Softmax", "CrossEntropyLoss"),
+    ("housing", "Linear", "MeanSquaredError"),
+    ("housing", "ReLU", "MeanAbsoluteError"),
+    ("housing", None, "Huber"),
+    ("housing", None, "MSELoss"),
+    ("housing", "Softplus", "SmoothL1Loss"),
+])
+def test_output_layer_understands_camel_case_class_names(task, activation, loss, capsys):
+    ch03.output_layer({task: {"n_outputs": {"mnist": 10}.get(task, 1), "activation": activation, "loss": loss}}, task)
+    assert capsys.readouterr().out.startswith("✔")
+
+
+def test_output_layer_reads_camel_case_before_judging_it():
+    with pytest.raises(CheckFailed, match="regression loss"):  # understood, and wrong for spam
+        ch03.output_layer({"spam": {"n_outputs": 1, "activation": "sigmoid", "loss": "MeanSquaredError"}}, "spam")
+    with pytest.raises(CheckFailed, match="hidden-layer activation"):
+        ch03.output_layer({"housing": {"n_outputs": 1, "activation": "LeakyReLU", "loss": "mse"}}, "housing")
+
+
+def test_output_layer_success_line_names_a_camel_case_sparse_loss(capsys):
+    ch03.output_layer({"mnist": {"n_outputs": 10, "activation": "softmax",
+                                 "loss": "SparseCategoricalCrossentropy"}}, "mnist")
+    assert "sparse categorical cross-entropy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("field, entry", [
+    ("loss", {"n_outputs": 1, "activation": "sigmoid", "loss": "cross_entropy_of_doom"}),
+    ("activation", {"n_outputs": 1, "activation": "squiggle", "loss": "mse"}),
+])
+def test_unknown_names_get_a_short_list_of_canonical_ones(field, entry):
+    with pytest.raises(CheckFailed) as failure:
+        ch03.output_layer({"spam": entry}, "spam")
+    hint = str(failure.value).split(f"does not know the {field}")[1]
+    names = re.findall(r'"([a-z_]+)"', hint.split("(Keras")[0])
+    assert 5 <= len(names) <= 6, names
+    assert "MeanSquaredError" in hint  # and says that Keras' spellings work
+    if field == "loss":
+        assert names == ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+                         "mse", "mae", "huber"]
+    else:
+        assert names == ["sigmoid", "softmax", "relu", "softplus", "tanh"] and "None (no activation)" in hint
+
+
 def test_output_layer_success_line_names_the_sparse_loss_and_the_positive_relu(capsys):
     ch03.output_layer(LAYERS, "mnist")
     ch03.output_layer({"housing": {"n_outputs": 1, "activation": "relu", "loss": "mse"}}, "housing")
@@ -158,7 +209,7 @@ def test_xor_weights_untouched_template_says_which_are_missing():
     ({"X": (10, 32)}, "X is transposed"),
     ({"b_h": (1, 50)}, "not a row or a column"),
     ({"b_o": (32, 3)}, "does not depend on m"),
-    ({"Y": (32, 50)}, "one column per output neuron"),
+    ({"Y": (32, 50)}, "one column per output unit"),
     ({"b_h": "50"}, "tuple of integers"),
 ])
 def test_mlp_shapes_points_at_the_wrong_term(change, words):
@@ -208,6 +259,23 @@ def test_mlp_forward_names_the_slip(forward, words):
     assert "phi=" in str(failure.value)
 
 
+def test_mlp_forward_says_two_rows_are_shown_only_when_there_are_more():
+    def wrong_for(rows):
+        def forward(X, W_h, b_h, W_o, b_o, phi):
+            Y = good_forward(X, W_h, b_h, W_o, b_o, phi)
+            return 2 * Y if len(X) in rows else Y
+        return forward
+
+    with pytest.raises(CheckFailed) as failure:  # the first case, m = 32
+        ch03.mlp_forward(wrong_for({32}))
+    assert "X (32, 10)" in str(failure.value) and "(The first two rows are shown.)" in str(failure.value)
+    with pytest.raises(CheckFailed) as failure:  # the single-sample case: its one row is all there is
+        ch03.mlp_forward(wrong_for({1}))
+    message = str(failure.value)
+    assert "X (1, 10)" in message and "first two rows" not in message
+    assert message.count("[[") == 2  # expected and got: one row each
+
+
 def test_mlp_forward_lets_the_stub_error_through_and_wants_a_function():
     with pytest.raises(NotImplementedError):
         ch03.mlp_forward(_stub)
@@ -234,7 +302,7 @@ def test_mlp_forward_lets_the_stub_error_through_and_wants_a_function():
     ("mnist", (10, "softmax", "mse"), "does not suit class probabilities"),
     ("housing", (1, "sigmoid", "mse"), "hundreds of thousands"),
     ("housing", (1, "softmax", "mse"), "always gives 1"),
-    ("housing", (3, "none", "mse"), "one output neuron per value"),
+    ("housing", (3, "none", "mse"), "one output unit per value"),
     ("housing", (1, "none", "binary_crossentropy"), "a price is a quantity"),
     ("housing", (1, "selu", "mse"), "hidden-layer activation"),
 ])

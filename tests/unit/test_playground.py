@@ -368,12 +368,50 @@ def test_static_figure_contrasts_a_straight_line_with_hidden_layers_on_every_dat
     for column, name in enumerate(DATASETS):
         line = playground_state(name, epoch=MAX_EPOCHS, **dict(SOLVED_BY[name], hidden_layers=0))
         solved = playground_state(name, epoch=MAX_EPOCHS, **SOLVED_BY[name])
-        assert axes[0, column].get_title() == f"{name}: {line.accuracy:.0%}\n2 → 2"
-        assert axes[1, column].get_title() == f"{name}: {solved.accuracy:.0%}\n{solved.architecture}"
+        assert axes[0, column].get_title() == f"{name}: {line.accuracy:.0%}\n2-2"
+        assert axes[1, column].get_title() == f"{name}: {solved.accuracy:.0%}\n{solved.short_architecture}"
         assert solved.accuracy > 0.95
         if name in ("circles", "xor", "spiral"):
             assert line.accuracy < 0.75
     assert axes[0, 0].get_ylabel() == "no hidden layer" and axes[1, 0].get_ylabel() == "with hidden layers"
+
+
+def test_short_architecture_fits_a_small_panel():
+    assert playground_state("spiral", epoch=0, **SOLVED_BY["spiral"]).short_architecture == "2-16-16-16-2 ReLU"
+    assert playground_state("xor", 1, 8, "tanh").short_architecture == "2-8-2 tanh"
+    assert playground_state("xor", 0).short_architecture == "2-2"
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_every_surface_is_square_around_its_data(name):
+    (x0, x1), (y0, y1) = playground_state(name).xlim, playground_state(name).ylim
+    assert x1 - x0 == pytest.approx(y1 - y0)
+    X, _ = playground_data(name)
+    assert x0 < X[:, 0].min() and X[:, 0].max() < x1 and y0 < X[:, 1].min() and X[:, 1].max() < y1
+
+
+def test_static_figure_panels_are_one_size_titles_inside_and_a_legend_explains_them(playground):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = playground.static_figure()
+    FigureCanvasAgg(figure).draw()
+    renderer = figure.canvas.get_renderer()
+    panels = figure.axes
+    sizes = {(round(ax.bbox.width), round(ax.bbox.height)) for ax in panels}
+    assert len(panels) == 2 * len(DATASETS) and len(sizes) == 1  # moons drawn as large as the rest
+    ((width, height),) = sizes
+    assert width == height
+    for ax in panels:  # every title within its own panel's width
+        title = ax.title.get_window_extent(renderer)
+        assert ax.bbox.x0 - 1 <= title.x0 and title.x1 <= ax.bbox.x1 + 1, ax.get_title()
+    (legend,) = figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["class 0", "class 1", "shading: p(class 1) near 0",
+                                                          "near 1", "boundary p = 0.5"]
+    extent = legend.get_window_extent(renderer)
+    assert figure.bbox.x0 <= extent.x0 and extent.x1 <= figure.bbox.x1  # one line, inside the figure
+    assert extent.y1 <= min(ax.bbox.y0 for ax in panels)  # below the panels
+    width, _ = png_size(playground._repr_mimebundle_()["image/png"])
+    assert width <= SITE_WIDTH
 
 
 def test_mimebundle_is_the_static_png_with_a_sentence_on_what_to_try(playground):
