@@ -1,0 +1,459 @@
+"""Self-checks for chapter 07's exercise: a 20-hidden-layer network on CIFAR-10, step by step.
+
+The checks read the learner's Keras models layer by layer (Dense layers and their
+activations, initialisers, batch normalisation, alpha dropout), run the learner's
+training function on a tiny problem whose validation labels are noise (so that
+early stopping must stop it, and restoring the best weights shows), compare MC-dropout
+predictions with a reference average, and read the 1cycle callback's step count.
+Each check prints one ✔ line, or raises :class:`CheckFailed` saying which case
+failed, what was expected, what came back, and a hint.
+
+Keras is imported inside the checks (after ``neuronlab.setup()``, as always).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, passed
+
+__all__ = ["build_dnn", "build_dnn_batch_norm", "build_dnn_selu", "build_dnn_alpha_dropout", "standardise",
+           "fit_model", "mc_predict_proba", "one_cycle_callback", "results_table", "RESULT_ROWS", "RESULT_COLUMNS"]
+
+N_HIDDEN, N_UNITS, N_CLASSES, INPUT_SHAPE = 20, 100, 10, (32, 32, 3)
+RESULT_ROWS = ("Swish + He", "batch norm", "SELU", "SELU + alpha dropout", "MC dropout", "1cycle")
+RESULT_COLUMNS = ("epochs", "seconds", "validation accuracy", "test accuracy")
+_RETURN_HINT = "it returned None: did you forget a `return` statement?"
+
+
+def _error_text(error: Exception, limit: int = 240) -> str:
+    """The error's type and the line of its message that says what went wrong.
+
+    TensorFlow's graph errors run to dozens of lines of stack; the summary ("Incompatible
+    shapes: …") is near the end, so the last line that is not a frame or a node name is kept.
+    """
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("File ", "[[", "Detected at node"))]
+    message = useful[-1] if useful else ""
+    if len(message) > limit:
+        message = message[:limit] + "…"
+    return f"{type(error).__name__}: {message}"
+
+
+def _crashed(what: str, case: str | None, expected, error: Exception, hint: str) -> CheckFailed:
+    return CheckFailed(what, case, expected, Verbatim(_error_text(error)), hint)
+
+
+def _call(function: Callable, what: str, case: str, expected, hint: str, *args, **kwargs):
+    """Call the learner's function; a crash becomes a failed case (an unfinished stub stays NotImplementedError)."""
+    try:
+        result = function(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise _crashed(what, case, expected, error, hint) from error
+    if result is None:
+        raise CheckFailed(what, case, expected, None, _RETURN_HINT)
+    return result
+
+
+# ---------------------------------------------------------------------- reading a model
+def _activation_name(function) -> str:
+    name = getattr(function, "__name__", type(function).__name__).lower()
+    return {"silu": "swish", "swish": "swish"}.get(name, name)
+
+
+def _initializer_name(initializer) -> str:
+    """"he_normal", "lecun_normal", "glorot_uniform" … from a Keras initializer (any equivalent spelling)."""
+    import keras
+
+    if isinstance(initializer, keras.initializers.VarianceScaling):
+        family = {(2.0, "fan_in"): "he", (1.0, "fan_in"): "lecun", (1.0, "fan_avg"): "glorot"}.get(
+            (float(initializer.scale), initializer.mode))
+        kind = "uniform" if initializer.distribution == "uniform" else "normal"
+        if family:
+            return f"{family}_{kind}"
+    return type(initializer).__name__
+
+
+def _layers(model) -> list[dict]:
+    """One entry per Dense layer: units, activation (its own or the Activation layer after it), initializer,
+    and whether a BatchNormalization layer sits next to it (before its activation or after it)."""
+    import keras
+
+    layers = list(model.layers)
+    dense = []
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, keras.layers.Dense):
+            continue
+        activation = _activation_name(layer.activation)
+        batch_norm = False
+        for follower in layers[i + 1:]:
+            if isinstance(follower, keras.layers.Dense):
+                break
+            if isinstance(follower, keras.layers.BatchNormalization):
+                batch_norm = True
+            elif isinstance(follower, keras.layers.Activation) and activation == "linear":
+                activation = _activation_name(follower.activation)
+        dense.append({"units": layer.units, "activation": activation,
+                      "initializer": _initializer_name(layer.kernel_initializer), "batch_norm": batch_norm})
+    return dense
+
+
+def _model(function, what: str, case: str, **kwargs):
+    import keras
+
+    model = _call(function, what, case, Verbatim("a Keras model"),
+                  "build it layer by layer; call your function in a cell of your own to see the error.", **kwargs)
+    if not isinstance(model, keras.Model):
+        raise CheckFailed(what, case, Verbatim("a keras.Model (e.g. keras.Sequential)"),
+                          Verbatim(type(model).__name__), "return the model you built.")
+    try:
+        shape = tuple(model.input_shape)
+    except (AttributeError, ValueError):
+        shape = None
+    if shape != (None, *INPUT_SHAPE):
+        raise CheckFailed(what, case, Verbatim(f"input shape (None, {', '.join(map(str, INPUT_SHAPE))})"),
+                          Verbatim(f"input shape {shape}" if shape else "a model with no input shape"),
+                          "start the model with keras.Input(shape=(32, 32, 3)), then a Flatten layer.")
+    return model
+
+
+def _check_stack(model, what: str, case: str, activation: str, initializer: str, batch_norm: bool) -> None:
+    dense = _layers(model)
+    hidden, output = dense[:-1], dense[-1:]
+    if len(hidden) != N_HIDDEN:
+        raise CheckFailed(what, case, f"{N_HIDDEN} hidden Dense layers", f"{len(hidden)} hidden Dense layers",
+                          "a loop such as `for _ in range(20):` adding one Dense layer each time keeps count.")
+    if not output or output[0]["units"] != N_CLASSES or output[0]["activation"] != "softmax":
+        got = f"{output[0]['units']} units, {output[0]['activation']}" if output else "none"
+        raise CheckFailed(what, case, Verbatim("an output Dense layer of 10 units with softmax"), Verbatim(got),
+                          "CIFAR-10 has 10 exclusive classes: Dense(10, activation='softmax') last.")
+    for index, layer in enumerate(hidden, start=1):
+        where = f"{case}, hidden layer {index}"
+        if layer["units"] != N_UNITS:
+            raise CheckFailed(what, where, f"{N_UNITS} units", f"{layer['units']} units",
+                              "every hidden layer has 100 units.")
+        if layer["activation"] != activation:
+            hint = (f"pass activation={activation!r} to each hidden Dense layer (or put an Activation layer after "
+                    "it); use the function's argument rather than a fixed name.")
+            raise CheckFailed(what, where, activation, layer["activation"], hint)
+        if layer["initializer"] != initializer:
+            raise CheckFailed(what, where, initializer, layer["initializer"],
+                              f"pass kernel_initializer={initializer!r}, taken from the function's argument.")
+        if layer["batch_norm"] != batch_norm:
+            hint = ("add a BatchNormalization layer after each hidden Dense layer (before or after its activation)."
+                    if batch_norm else "no batch normalisation unless batch_norm=True.")
+            raise CheckFailed(what, where, "batch normalisation" if batch_norm else "no batch normalisation",
+                              "batch normalisation" if layer["batch_norm"] else "none", hint)
+
+
+def _count(model, layer_type) -> int:
+    return sum(isinstance(layer, layer_type) for layer in model.layers)
+
+
+def build_dnn(function: Callable) -> None:
+    """Check ``function()`` builds 32×32×3 → Flatten → 20 × Dense(100, swish, He normal) → Dense(10, softmax)."""
+    import keras
+
+    _require_callable(function, "build_dnn")
+    what = "your build_dnn"
+    model = _model(function, what, "build_dnn()")
+    _check_stack(model, what, "build_dnn()", "swish", "he_normal", batch_norm=False)
+    extra = [type(layer).__name__ for layer in model.layers
+             if isinstance(layer, (keras.layers.Dropout, keras.layers.AlphaDropout))]
+    if extra:
+        raise CheckFailed(what, "build_dnn()", Verbatim("no dropout by default"), Verbatim(", ".join(extra)),
+                          "add alpha dropout only when alpha_dropout > 0.")
+    passed(f"build_dnn() gives 20 hidden layers of 100 Swish units with He initialisation and a softmax output "
+           f"({model.count_params():,} parameters).")
+
+
+def build_dnn_batch_norm(function: Callable) -> None:
+    """Check ``function(batch_norm=True)``: the same stack with batch normalisation next to each hidden layer."""
+    import keras
+
+    _require_callable(function, "build_dnn")
+    what = "your build_dnn with batch normalisation"
+    model = _model(function, what, "build_dnn(batch_norm=True)", batch_norm=True)
+    _check_stack(model, what, "build_dnn(batch_norm=True)", "swish", "he_normal", batch_norm=True)
+    count = _count(model, keras.layers.BatchNormalization)
+    if count > N_HIDDEN + 1:
+        raise CheckFailed(what, "build_dnn(batch_norm=True)", Verbatim("20 (or 21) BatchNormalization layers"),
+                          f"{count} BatchNormalization layers", "one per hidden layer (plus, optionally, one on "
+                          "the inputs) is enough.")
+    passed(f"build_dnn(batch_norm=True) puts batch normalisation on every hidden layer ({count} layers).")
+
+
+def build_dnn_selu(function: Callable) -> None:
+    """Check ``function(activation="selu", kernel_initializer="lecun_normal")``: SELU and LeCun normal throughout."""
+    _require_callable(function, "build_dnn")
+    what = "your build_dnn with SELU"
+    case = "build_dnn(activation='selu', kernel_initializer='lecun_normal')"
+    model = _model(function, what, case, activation="selu", kernel_initializer="lecun_normal")
+    _check_stack(model, what, case, "selu", "lecun_normal", batch_norm=False)
+    passed("build_dnn(activation='selu', kernel_initializer='lecun_normal') is a self-normalising stack.")
+
+
+def build_dnn_alpha_dropout(function: Callable, rate: float = 0.1) -> None:
+    """Check ``function(activation="selu", kernel_initializer="lecun_normal", alpha_dropout=rate)`` adds AlphaDropout
+    (no plain Dropout, which would break self-normalisation)."""
+    import keras
+
+    _require_callable(function, "build_dnn")
+    what = "your build_dnn with alpha dropout"
+    case = f"build_dnn(activation='selu', kernel_initializer='lecun_normal', alpha_dropout={rate})"
+    model = _model(function, what, case, activation="selu", kernel_initializer="lecun_normal", alpha_dropout=rate)
+    _check_stack(model, what, case, "selu", "lecun_normal", batch_norm=False)
+    alpha = [layer for layer in model.layers if isinstance(layer, keras.layers.AlphaDropout)]
+    plain = [layer for layer in model.layers
+             if isinstance(layer, keras.layers.Dropout) and not isinstance(layer, keras.layers.AlphaDropout)]
+    if plain:
+        raise CheckFailed(what, case, Verbatim("AlphaDropout layers only"), Verbatim(f"{len(plain)} Dropout layer(s)"),
+                          "plain Dropout changes the activations' mean and variance and breaks SELU's "
+                          "self-normalisation: use keras.layers.AlphaDropout.")
+    if not alpha:
+        raise CheckFailed(what, case, Verbatim("at least one AlphaDropout layer"), Verbatim("none"),
+                          "when alpha_dropout > 0, add keras.layers.AlphaDropout(alpha_dropout), for instance just "
+                          "before the output layer.")
+    rates = sorted({float(layer.rate) for layer in alpha})
+    if rates != [rate]:
+        raise CheckFailed(what, case, Verbatim(f"rate {rate}"), Verbatim(f"rate(s) {rates}"),
+                          "use the alpha_dropout argument as the layers' rate.")
+    passed(f"{len(alpha)} AlphaDropout layer(s) with rate {rate} in a SELU stack.")
+
+
+# ---------------------------------------------------------------------- standardisation
+def standardise(function: Callable) -> None:
+    """Check ``function(X_train, X_valid, X_test)`` returns the three sets standardised with the training set's
+    per-feature mean and standard deviation (shapes kept)."""
+    _require_callable(function, "standardise")
+    what = "your standardise"
+    rng = np.random.default_rng(5)
+    shape = (4, 4, 3)
+    scale = rng.uniform(0.5, 3.0, size=shape)
+    offset = rng.uniform(-2.0, 5.0, size=shape)
+    X_train = (rng.normal(size=(200, *shape)) * scale + offset).astype("float32")
+    X_valid = (rng.normal(size=(50, *shape)) * scale * 1.5 + offset + 1).astype("float32")
+    X_test = (rng.normal(size=(30, *shape)) * scale + offset - 1).astype("float32")
+    case = "images of shape (4, 4, 3): train (200, ...), valid (50, ...), test (30, ...)"
+    result = _call(function, what, case, Verbatim("three arrays"),
+                   "call it yourself on small arrays to see the error.", X_train.copy(), X_valid.copy(), X_test.copy())
+    try:
+        got = [np.asarray(array, dtype=np.float64) for array in result]
+    except TypeError:
+        got = []
+    if len(got) != 3:
+        raise CheckFailed(what, case, Verbatim("a tuple (X_train, X_valid, X_test)"), Verbatim(repr(result)[:80]),
+                          "return the three standardised sets, in this order.")
+    mean, std = X_train.mean(axis=0, dtype=np.float64), X_train.std(axis=0, dtype=np.float64)
+    for name, original, array in zip(("X_train", "X_valid", "X_test"), (X_train, X_valid, X_test), got):
+        if array.shape != original.shape:
+            raise CheckFailed(what, f"{case}, {name}", f"shape {original.shape}", f"shape {array.shape}",
+                              "keep each set's shape: standardise every feature (pixel and channel) in place, "
+                              "with NumPy broadcasting.")
+        expected = (original - mean) / std
+        if np.allclose(array, expected, atol=1e-3):
+            continue
+        if name != "X_train" and np.allclose(array, (original - original.mean(axis=0)) / original.std(axis=0),
+                                             atol=1e-3):
+            hint = (f"{name} was standardised with its own statistics: use the *training* set's mean and standard "
+                    "deviation for every set, as a model in production only knows the training data.")
+        elif np.allclose(array, (original - X_train.mean()) / X_train.std(), atol=1e-3):
+            hint = "one mean and one std for all pixels: take them per feature, X_train.mean(axis=0)."
+        else:
+            hint = "compute mean = X_train.mean(axis=0) and std = X_train.std(axis=0), then (X - mean) / std."
+        raise CheckFailed(what, f"{case}, {name}", Verbatim(f"mean {expected.mean():.3f}, std {expected.std():.3f}"),
+                          Verbatim(f"mean {array.mean():.3f}, std {array.std():.3f}"), hint)
+    passed("the three sets are standardised with the training set's per-feature mean and standard deviation.")
+
+
+# ---------------------------------------------------------------------- training with Nadam and early stopping
+def _noise_problem():
+    """A small problem whose training labels can be learnt and whose validation labels are noise."""
+    rng = np.random.default_rng(2)
+    X_train = rng.normal(size=(240, 6)).astype("float32")
+    y_train = X_train[:, :3].argmax(axis=1)
+    X_valid = rng.normal(size=(120, 6)).astype("float32")
+    y_valid = rng.integers(0, 3, size=120)
+    return X_train, y_train, X_valid, y_valid
+
+
+def fit_model(function: Callable, learning_rate: float = 0.003, max_epochs: int = 40) -> None:
+    """Check ``function(model, X_train, y_train, X_valid, y_valid, learning_rate, epochs, callbacks=())``.
+
+    It must compile with Nadam at ``learning_rate``, sparse categorical cross-entropy and accuracy, train with
+    early stopping that restores the best weights, use the extra ``callbacks``, and return the History.
+    """
+    import keras
+
+    _require_callable(function, "fit_model")
+    what = "your fit_model"
+    X_train, y_train, X_valid, y_valid = _noise_problem()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(32, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+
+    class Probe(keras.callbacks.Callback):
+        epochs = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            Probe.epochs += 1
+
+    case = (f"a 6-32-3 network, learning_rate={learning_rate}, epochs={max_epochs}, validation labels that are "
+            "pure noise")
+    history = _call(function, what, case, Verbatim("a keras History"),
+                    "the labels are class numbers, so the loss must be 'sparse_categorical_crossentropy' (a shape "
+                    "error often means another loss); otherwise call it on the exercise's data to see the error.",
+                    model, X_train, y_train, X_valid, y_valid,
+                    learning_rate=learning_rate, epochs=max_epochs, callbacks=[Probe()])
+    logs = history.history if isinstance(history, keras.callbacks.History) else history
+    if not isinstance(logs, dict) or "loss" not in logs:
+        raise CheckFailed(what, case, Verbatim("the History returned by model.fit"), Verbatim(type(history).__name__),
+                          "return what model.fit returns.")
+    optimizer = model.optimizer
+    if not isinstance(optimizer, keras.optimizers.Nadam):
+        raise CheckFailed(what, case, "Nadam", type(optimizer).__name__,
+                          "compile with optimizer=keras.optimizers.Nadam(learning_rate=learning_rate).")
+    if not math.isclose(float(optimizer.learning_rate), learning_rate, rel_tol=1e-5):
+        raise CheckFailed(what, case, f"learning rate {learning_rate}",
+                          f"learning rate {float(optimizer.learning_rate):g}",
+                          "pass the function's learning_rate argument to Nadam.")
+    loss = model.loss if isinstance(model.loss, str) else type(model.loss).__name__
+    if "sparse" not in str(loss).lower():
+        raise CheckFailed(what, case, "sparse_categorical_crossentropy", Verbatim(str(loss)),
+                          "the labels are class numbers 0–9: use loss='sparse_categorical_crossentropy'.")
+    if "val_accuracy" not in logs:
+        raise CheckFailed(what, case, Verbatim("val_loss and val_accuracy in the history"),
+                          Verbatim(f"keys {sorted(logs)}"),
+                          "compile with metrics=['accuracy'] and pass validation_data=(X_valid, y_valid) to fit.")
+    epochs = len(logs["loss"])
+    if Probe.epochs != epochs:
+        raise CheckFailed(what, case, Verbatim("the callbacks given to fit_model used too"),
+                          Verbatim("they were not called"),
+                          "pass callbacks=[early_stopping, *callbacks] to model.fit.")
+    if epochs >= max_epochs:
+        raise CheckFailed(what, case, Verbatim(f"training stopped early (fewer than {max_epochs} epochs)"),
+                          Verbatim(f"all {epochs} epochs"),
+                          "add keras.callbacks.EarlyStopping(patience=..., restore_best_weights=True) to the "
+                          "callbacks of fit.")
+    val_loss, val_accuracy = model.evaluate(X_valid, y_valid, verbose=0)[:2]
+    restored = (math.isclose(val_loss, min(logs["val_loss"]), rel_tol=1e-4)
+                or math.isclose(val_accuracy, max(logs["val_accuracy"]), abs_tol=1e-6))
+    if not restored:
+        raise CheckFailed(what, case, Verbatim(f"the best epoch's weights (val_loss {min(logs['val_loss']):.4f})"),
+                          Verbatim(f"the last epoch's (val_loss {val_loss:.4f})"),
+                          "EarlyStopping(..., restore_best_weights=True) puts the best weights back at the end.")
+    passed(f"Nadam at η = {learning_rate:g}, early stopping after {epochs} epochs with the best weights restored.")
+
+
+# ---------------------------------------------------------------------- MC dropout
+def mc_predict_proba(function: Callable, n_samples: int = 200) -> None:
+    """Check ``function(model, X, n_samples)`` returns the mean of ``n_samples`` predictions with dropout on."""
+    import keras
+
+    _require_callable(function, "mc_predict_proba")
+    what = "your mc_predict_proba"
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(32, activation="selu",
+                                                                     kernel_initializer="lecun_normal"),
+                              keras.layers.AlphaDropout(0.3), keras.layers.Dense(4, activation="softmax")])
+    X = np.random.default_rng(4).normal(size=(50, 8)).astype("float32")
+    reference = np.mean([keras.ops.convert_to_numpy(model(X, training=True)) for _ in range(400)], axis=0)
+    deterministic = model.predict(X, verbose=0)
+    case = f"a SELU network with AlphaDropout(0.3), X of shape (50, 8), n_samples={n_samples}"
+    result = _call(function, what, case, Verbatim("an array of shape (50, 4)"),
+                   "call it on a few test images to see the error.", model, X, n_samples)
+    got = np.asarray(result, dtype=np.float64)
+    if got.shape != (50, 4):
+        hint = ("that is one prediction per pass: average them over the passes, axis 0."
+                if got.shape == (n_samples, 50, 4) else "return one row of class probabilities per sample.")
+        raise CheckFailed(what, case, "shape (50, 4)", f"shape {got.shape}", hint)
+    if not np.allclose(got.sum(axis=1), 1.0, atol=1e-4):
+        raise CheckFailed(what, case, Verbatim("rows that sum to 1"), Verbatim(f"row sums {got.sum(axis=1)[:3]}…"),
+                          "average the probabilities themselves (not their logarithms or argmax).")
+    gap_to_mc = np.abs(got - reference).mean()
+    if np.abs(got - deterministic).mean() < 1e-4 or gap_to_mc > 0.02:
+        hint = ("these are the deterministic predictions: dropout is off at inference. Call model(X, training=True) "
+                "in each pass (or use MC dropout layers)." if np.abs(got - deterministic).mean() < 1e-4 else
+                f"far from the average of many stochastic passes: average all {n_samples} passes.")
+        raise CheckFailed(what, case, Verbatim(f"close to the mean of many passes (mean gap ≤ 0.02)"),
+                          Verbatim(f"mean gap {gap_to_mc:.3f}"), hint)
+    passed(f"the average of {n_samples} stochastic passes (mean gap to a 400-pass reference: {gap_to_mc:.3f}).")
+
+
+# ---------------------------------------------------------------------- 1cycle
+def one_cycle_callback(function: Callable) -> None:
+    """Check ``function(n_train, batch_size, epochs, max_rate)`` returns a ``neuronlab.schedules.OneCycleScheduler``
+    over the whole run: epochs × ⌈n_train / batch_size⌉ steps, peaking at ``max_rate``."""
+    from neuronlab import schedules
+
+    _require_callable(function, "one_cycle_callback")
+    what = "your one_cycle_callback"
+    for n_train, batch_size, epochs, max_rate in ((3500, 128, 15, 0.001), (800, 32, 3, 0.01), (1000, 100, 4, 0.05)):
+        case = f"n_train={n_train}, batch_size={batch_size}, epochs={epochs}, max_rate={max_rate}"
+        expected_steps = epochs * math.ceil(n_train / batch_size)
+        callback = _call(function, what, case, Verbatim("a OneCycleScheduler"), "call it yourself to see the error.",
+                         n_train, batch_size, epochs, max_rate)
+        if not isinstance(callback, schedules.OneCycleScheduler):
+            raise CheckFailed(what, case, Verbatim("a neuronlab.schedules.OneCycleScheduler"),
+                              Verbatim(type(callback).__name__), "return schedules.OneCycleScheduler(...).")
+        if callback.total_steps != expected_steps:
+            per_epoch = callback.total_steps / epochs
+            if callback.total_steps == epochs * (n_train // batch_size):
+                hint = ("the last, smaller batch of each epoch is a step too: round the batches per epoch up, "
+                        "math.ceil(n_train / batch_size).")
+            elif callback.total_steps in (math.ceil(n_train / batch_size), epochs):
+                hint = "the schedule spans the whole run: epochs × batches per epoch."
+            else:
+                hint = f"there are ⌈n_train / batch_size⌉ batches per epoch (your count gives {per_epoch:g})."
+            raise CheckFailed(what, case, f"total_steps {expected_steps}", f"total_steps {callback.total_steps}", hint)
+        if not math.isclose(callback.knots[1][1], max_rate):
+            raise CheckFailed(what, case, f"max_rate {max_rate}", f"max_rate {callback.knots[1][1]}",
+                              "pass the function's max_rate to the scheduler.")
+    passed("the 1cycle schedule spans epochs × ⌈n_train / batch_size⌉ steps and peaks at max_rate.")
+
+
+# ---------------------------------------------------------------------- the results table
+def results_table(table) -> None:
+    """Check the comparison table: one row per configuration of :data:`RESULT_ROWS`, the columns of
+    :data:`RESULT_COLUMNS`, accuracies as fractions, epochs and seconds that make sense."""
+    import pandas as pd
+
+    what = "your results table"
+    if table is None:
+        raise NotImplementedError("fill in the results table: still None")
+    if not isinstance(table, pd.DataFrame):
+        raise CheckFailed(what, None, Verbatim("a pandas DataFrame"), Verbatim(type(table).__name__),
+                          "build it with pd.DataFrame(...) from the runs.")
+    rows, columns = [str(r) for r in table.index], [str(c) for c in table.columns]
+    missing_rows = [r for r in RESULT_ROWS if r not in rows]
+    if missing_rows:
+        raise CheckFailed(what, "its rows", Verbatim(f"rows {list(RESULT_ROWS)}"), Verbatim(f"rows {rows}"),
+                          f"add the missing row(s) {missing_rows}; the index holds the configurations.")
+    missing_columns = [c for c in RESULT_COLUMNS if c not in columns]
+    if missing_columns:
+        raise CheckFailed(what, "its columns", Verbatim(f"columns {list(RESULT_COLUMNS)}"),
+                          Verbatim(f"columns {columns}"), f"add the missing column(s) {missing_columns}.")
+    for row in RESULT_ROWS:
+        for column in ("validation accuracy", "test accuracy"):
+            value = table.loc[row, column]
+            if not (isinstance(value, (int, float, np.number)) and 0 <= float(value) <= 1):
+                raise CheckFailed(what, f"row {row!r}, {column}", Verbatim("a fraction between 0 and 1"), value,
+                                  "write accuracies as fractions (0.42), not percentages (42).")
+        seconds = table.loc[row, "seconds"]
+        if not (isinstance(seconds, (int, float, np.number)) and float(seconds) > 0):
+            raise CheckFailed(what, f"row {row!r}, seconds", Verbatim("a time in seconds > 0"), seconds,
+                              "record time.perf_counter() before and after each fit (or MC prediction).")
+        epochs = table.loc[row, "epochs"]
+        trained = row != "MC dropout"
+        if not (isinstance(epochs, (int, float, np.number)) and float(epochs) == int(epochs)
+                and (int(epochs) >= 1 if trained else int(epochs) >= 0)):
+            raise CheckFailed(what, f"row {row!r}, epochs", Verbatim("a whole number of epochs"), epochs,
+                              "len(history.history['loss']) counts the epochs a run took; MC dropout trains "
+                              "nothing (0).")
+    best = max(RESULT_ROWS, key=lambda r: float(table.loc[r, "validation accuracy"]))
+    passed(f"the table compares the six configurations; best validation accuracy: {best}.")
