@@ -125,7 +125,7 @@ class _BaseMLP:
         self._rng = np.random.default_rng(self.random_state)
         self.layer_sizes_ = (n_features, *self.hidden_layer_sizes, n_outputs)
         self.n_features_in_ = n_features
-        self._params, self._velocity = [], []
+        self._params, self._velocity, self._scratch = [], [], []
         for i, (fan_in, fan_out) in enumerate(zip(self.layer_sizes_[:-1], self.layer_sizes_[1:])):
             if self.activation in ("relu", "softplus") and i < len(self.layer_sizes_) - 2:
                 W = self._rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
@@ -135,6 +135,7 @@ class _BaseMLP:
             for value in (W, np.zeros(fan_out)):
                 self._params.append(Tensor(value.astype(self.dtype), requires_grad=True))
                 self._velocity.append(np.zeros_like(self._params[-1].data))
+                self._scratch.append(np.empty_like(self._params[-1].data))
         self.coefs_ = [W.data for W in self._params[0::2]]        # views: SGD updates them in place
         self.intercepts_ = [b.data for b in self._params[1::2]]
         self.history_ = {name: [] for name in self._history_names}
@@ -149,14 +150,23 @@ class _BaseMLP:
         return ad.linear(h, p[-2], p[-1])
 
     def _sgd_step(self) -> None:
-        """Momentum SGD: v ← μ·v − η·g, then θ ← θ + v (plain SGD when μ = 0), in place."""
+        """Momentum SGD: v ← μ·v − η·g, then θ ← θ + v (plain SGD when μ = 0), in place.
+
+        A weight that stops receiving gradient (an input pixel that is always 0, a
+        dead ReLU) keeps a velocity that shrinks by μ every step until it reaches
+        the subnormal floats, on which CPUs compute many times slower.  Such
+        velocities are set to exactly 0, what TensorFlow gets by switching the CPU
+        to flush-to-zero; their effect on the weights is below float rounding.
+        """
         lr, mu = self.learning_rate, self.momentum
-        for p, v in zip(self._params, self._velocity):
+        smallest_normal = np.finfo(self.dtype).tiny
+        for p, v, scratch in zip(self._params, self._velocity, self._scratch):
             if p.grad is None:
                 continue
             if mu:
                 v *= mu
-                v -= lr * p.grad
+                v -= np.multiply(p.grad, lr, out=scratch)
+                np.copyto(v, 0, where=np.abs(v, out=scratch) < smallest_normal)
                 p.data += v
             else:
                 p.data -= lr * p.grad
@@ -182,7 +192,9 @@ class _BaseMLP:
                 f"lower learning_rate (now {self.learning_rate:g}) or scale X (e.g. pixels / 255)")
         return {"loss": loss_sum / len(X), "metric": metric_sum / len(X), "seconds": seconds}
 
-    def _run(self, X, T, epochs, validation) -> None:
+    def _run(self, X, T, epochs, validation, on_epoch_end=None) -> None:
+        if on_epoch_end is not None and not callable(on_epoch_end):
+            raise TypeError(f"on_epoch_end must be a function taking the model, got {type(on_epoch_end).__name__}")
         for _ in range(epochs):
             result = self._epoch(X, T)
             self.n_iter_ += 1
@@ -191,6 +203,8 @@ class _BaseMLP:
                 print(f"epoch {self.n_iter_:3d}: " + ", ".join(
                     f"{k} {v[-1]:.4f}" for k, v in self.history_.items() if v and k != "epoch_seconds")
                     + f" ({result['seconds']:.2f} s)")
+            if on_epoch_end is not None:
+                on_epoch_end(self)
 
     def _fitted(self) -> None:
         if not hasattr(self, "coefs_"):
@@ -305,7 +319,7 @@ class MLPClassifier(_BaseMLP):
             self._check_lengths(X_val, y_val, ("X_val", "y_val"))
         return X, y, X_val, y_val
 
-    def fit(self, X, y, X_val=None, y_val=None) -> MLPClassifier:
+    def fit(self, X, y, X_val=None, y_val=None, *, on_epoch_end=None) -> MLPClassifier:
         """Start from fresh weights and train for ``epochs`` epochs.
 
         Parameters
@@ -316,6 +330,8 @@ class MLPClassifier(_BaseMLP):
             Class labels, any type that sorts (ints, strings).
         X_val, y_val : optional
             Validation data, scored after every epoch.
+        on_epoch_end : callable, optional
+            Called as ``on_epoch_end(model)`` after every epoch, outside the epoch's timing.
         """
         for name in ("n_features_in_", "coefs_"):
             self.__dict__.pop(name, None)
@@ -325,7 +341,7 @@ class MLPClassifier(_BaseMLP):
             raise ValueError(f"y must hold at least two classes, got only {self.classes_.tolist()}")
         self._initialize(X.shape[1], len(self.classes_))
         validation = None if X_val is None else (X_val, self._targets(y_val))
-        self._run(X, self._targets(y), self.epochs, validation)
+        self._run(X, self._targets(y), self.epochs, validation, on_epoch_end)
         return self
 
     def partial_fit(self, X, y, classes=None) -> MLPClassifier:
@@ -427,7 +443,7 @@ class MLPRegressor(_BaseMLP):
             X_val, T_val = validation
             self.history_["val_loss"].append(float(self._loss(self._forward(X_val), T_val).data))
 
-    def fit(self, X, y, X_val=None, y_val=None) -> MLPRegressor:
+    def fit(self, X, y, X_val=None, y_val=None, *, on_epoch_end=None) -> MLPRegressor:
         """Start from fresh weights and train for ``epochs`` epochs.
 
         Parameters
@@ -436,6 +452,8 @@ class MLPRegressor(_BaseMLP):
         y : array_like of shape (n_samples,) or (n_samples, n_outputs)
         X_val, y_val : optional
             Validation data, scored after every epoch.
+        on_epoch_end : callable, optional
+            Called as ``on_epoch_end(model)`` after every epoch, outside the epoch's timing.
         """
         for name in ("n_features_in_", "coefs_", "_n_outputs"):
             self.__dict__.pop(name, None)
@@ -450,7 +468,7 @@ class MLPRegressor(_BaseMLP):
             self._check_lengths(*validation, ("X_val", "y_val"))
         self._initialize(X.shape[1], T.shape[1])
         self._n_outputs, self._y_ndim = T.shape[1], np.ndim(y)
-        self._run(X, T, self.epochs, validation)
+        self._run(X, T, self.epochs, validation, on_epoch_end)
         return self
 
     def partial_fit(self, X, y) -> MLPRegressor:

@@ -131,6 +131,35 @@ def test_partial_fit_trains_one_epoch_per_call():
     assert model.score(X, y) > 0.85
 
 
+def test_on_epoch_end_is_called_after_every_epoch_with_the_model():
+    X, y = blobs(300)
+    seen = []
+    model = MLPClassifier((8,), learning_rate=0.05, batch_size=16, epochs=3, random_state=0)
+    model.fit(X, y, on_epoch_end=lambda m: seen.append((m, m.n_iter_, len(m.history_["loss"]))))
+    assert seen == [(model, 1, 1), (model, 2, 2), (model, 3, 3)]
+    regressor_epochs = []
+    MLPRegressor((4,), epochs=2, random_state=0).fit(X, y * 1.0, on_epoch_end=lambda m: regressor_epochs.append(m.n_iter_))
+    assert regressor_epochs == [1, 2]
+    with pytest.raises(TypeError, match="on_epoch_end must be a function"):
+        MLPClassifier((8,), epochs=1).fit(X, y, on_epoch_end="print")
+
+
+def test_momentum_flushes_subnormal_velocities_to_zero():
+    """A weight whose gradient stops keeps a velocity shrinking by momentum into the subnormal floats,
+    on which CPUs compute many times slower: the step sets such velocities to 0."""
+    X, y = blobs(64)
+    X = np.hstack([X, np.zeros((len(X), 1))])          # a feature that is always 0: its weights get no gradient
+    model = MLPClassifier((4,), learning_rate=0.05, momentum=0.9, batch_size=64, epochs=1, random_state=0).fit(X, y)
+    velocity = model._velocity[0]
+    velocity[-1] = np.finfo(np.float32).tiny * 1.05       # one step from underflowing into the subnormals
+    velocity[0, 0] = 1e-3
+    model.partial_fit(X, y)
+    assert (velocity[-1] == 0).all(), "a velocity that became subnormal should be exactly 0"
+    tiny = np.finfo(np.float32).tiny
+    assert not ((np.abs(velocity) < tiny) & (velocity != 0)).any()
+    assert velocity[0, 0] != 0, "normal velocities are kept"
+
+
 def test_coefs_have_sklearn_shapes_and_follow_training():
     X, y = blobs(200)
     model = MLPClassifier((6, 5), epochs=1, random_state=0).fit(X, y)
