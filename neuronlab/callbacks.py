@@ -10,16 +10,18 @@ model, so a plot or a widget can reuse a finder's record.
 :class:`RunSummary` replaces Keras's per-epoch log lines with a single line at the
 end of ``fit`` (epochs run, time, final and best metrics).
 
-This module imports Keras, so import it after ``neuronlab.setup()`` (chapters 04+).
+:class:`LearningRateFinder` and :class:`RunSummary` subclass a Keras class, so touching
+either name imports Keras (``neuronlab.setup()`` first, as always); the functions need
+only NumPy.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import time
 
-import keras
 import numpy as np
 
 __all__ = ["exponential_rates", "smooth", "suggest_learning_rate", "LearningRateFinder", "RunSummary"]
@@ -140,253 +142,266 @@ def suggest_learning_rate(rates, losses, *, beta: float = 0.9, divisor: float = 
     return float(rates[int(np.argmin(losses))] / divisor)
 
 
-class LearningRateFinder(keras.callbacks.Callback):
-    """Grow the learning rate exponentially over the batches of one ``fit`` and record the loss.
-
-    Before batch ``i`` the optimizer's learning rate is set to ``start · factor**i``;
-    after it, the rate and that batch's loss are appended to :attr:`rates` and
-    :attr:`losses`.  Training stops when the loss diverges (it is not finite, or more
-    than ``divergence`` times the lowest loss seen so far) or when the sweep reaches ``end``.
-
-    Parameters
-    ----------
-    start : float > 0, default 1e-5
-        The first learning rate.
-    end : float > start, or None; default 10
-        The last learning rate. The growth factor is chosen so that the last batch of
-        the ``fit`` call (``epochs × steps per epoch``) uses it, unless ``steps`` is given.
-    steps : int >= 2, optional
-        Reach ``end`` after this many batches instead (the run stops there).
-    factor : float > 1, optional
-        The growth per batch, instead of ``end`` (pass ``end=None``); the sweep then lasts
-        as long as the ``fit`` call or ``steps``.
-    divergence : float > 1, default 4
-        Stop once the smoothed loss exceeds ``divergence ×`` the lowest smoothed loss so far
-        (after the first few batches); ``math.inf`` never stops early except on nan/inf.
-    beta : float in [0, 1), default 0.9
-        Smoothing of the losses for that test (see :func:`smooth`): a single unlucky batch
-        must not end the sweep.
-    restore : bool, default True
-        At the end, put the model's weights and the optimizer's learning rate back as they
-        were (the optimizer's own state, such as momentum, is not reset: compile again, or
-        build a fresh model, before the real training).
-
-    Attributes
-    ----------
-    rates, losses : list of float
-        One entry per batch run. ``losses`` are per-batch losses (Keras reports a running
-        mean over the epoch; the finder turns it back into each batch's own loss).
-    stopped_by : str or None
-        Why the sweep ended early: ``"divergence"``, ``"end"`` or None (the fit ran out).
-
-    Examples
-    --------
-    >>> finder = LearningRateFinder(1e-4, 1.0)            # doctest: +SKIP
-    >>> model.fit(X, y, epochs=1, callbacks=[finder])      # doctest: +SKIP
-    >>> finder.suggestion()                                # doctest: +SKIP
-    """
-
-    def __init__(self, start: float = 1e-5, end: float | None = 10.0, *, steps: int | None = None,
-                 factor: float | None = None, divergence: float = 4.0, beta: float = 0.9, restore: bool = True):
-        super().__init__()
-        self.start = _positive_number(start, "start")
-        if factor is not None and end is not None:
-            raise ValueError("give either end (the last rate) or factor (the growth per batch), not both; "
-                             "pass end=None with factor")
-        if factor is None and end is None:
-            raise ValueError("give end (the last rate) or factor (the growth per batch)")
-        self.end = None if end is None else _positive_number(end, "end")
-        if self.end is not None and self.end <= self.start:
-            raise ValueError(f"end must be larger than start, got start={start!r}, end={end!r}")
-        self.factor = None if factor is None else _positive_number(factor, "factor")
-        if self.factor is not None and self.factor <= 1:
-            raise ValueError(f"factor must be > 1 for a growing rate, got {factor!r}")
-        self.steps = None if steps is None else _count(steps, "steps", 2)
-        if isinstance(divergence, bool) or not isinstance(divergence, numbers.Real) or math.isnan(divergence):
-            raise TypeError(f"divergence must be a number (math.inf to stop only on nan/inf), got {divergence!r}")
-        self.divergence = float(divergence)
-        if self.divergence <= 1:
-            raise ValueError(f"divergence must be > 1 (a multiple of the best loss), got {divergence!r}")
-        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not 0 <= beta < 1:
-            raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
-        self.beta = float(beta)
-        if not isinstance(restore, bool):
-            raise TypeError(f"restore must be True or False, got {restore!r}")
-        self.restore = restore
-        self.rates: list[float] = []
-        self.losses: list[float] = []
-        self.stopped_by: str | None = None
-
-    # --- the schedule
-    def _planned_steps(self) -> int | None:
-        if self.steps is not None:
-            return self.steps
-        params = self.params or {}
-        steps, epochs = params.get("steps"), params.get("epochs")
-        return int(steps) * int(epochs) if steps and epochs else None
-
-    def on_train_begin(self, logs=None):
-        optimizer = getattr(self.model, "optimizer", None)
-        if optimizer is None:
-            raise RuntimeError("LearningRateFinder needs a compiled model: call model.compile(...) first")
-        if isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
-            raise TypeError("LearningRateFinder sets the learning rate itself: compile the model with a "
-                            "constant learning rate, not a schedule")
-        self.rates, self.losses, self.stopped_by = [], [], None
-        self._best = math.inf
-        self._average = 0.0
-        self._step = 0
-        self._previous_mean, self._batches_in_epoch = 0.0, 0
-        self._initial_rate = float(optimizer.learning_rate.numpy())
-        self._initial_weights = self.model.get_weights() if self.restore else None
-        if self.factor is not None:
-            self._growth = self.factor
-        else:
-            planned = self._planned_steps()
-            if planned is None:
-                raise ValueError("LearningRateFinder cannot tell how many batches this fit will run (a generator "
-                                 "without a length?): pass steps=... or factor=...")
-            if planned < 2:
-                raise ValueError(f"LearningRateFinder needs at least 2 batches to sweep, this fit has {planned}")
-            self._growth = (self.end / self.start) ** (1 / (planned - 1))
-
-    def rate_at(self, step: int) -> float:
-        """The learning rate of batch ``step`` (0 for the first batch of the sweep)."""
-        return self.start * self._growth ** step
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._previous_mean, self._batches_in_epoch = 0.0, 0
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.model.optimizer.learning_rate = self.rate_at(self._step)
-
-    def on_train_batch_end(self, batch, logs=None):
-        mean = float((logs or {}).get("loss", math.nan))
-        # Keras logs the mean loss over the epoch's batches so far: undo the averaging.
-        k = self._batches_in_epoch + 1
-        loss = k * mean - (k - 1) * self._previous_mean
-        self._previous_mean, self._batches_in_epoch = mean, k
-        rate = self.rate_at(self._step)
-        self.rates.append(rate)
-        self.losses.append(loss)
-        self._step += 1
-        if not math.isfinite(loss):
-            self.stopped_by = "divergence"
-            self.model.stop_training = True
-            return
-        self._average = self.beta * self._average + (1 - self.beta) * loss
-        smoothed = self._average / (1 - self.beta ** self._step)
-        if self._step > 5 and smoothed > self.divergence * self._best:
-            self.stopped_by = "divergence"
-            self.model.stop_training = True
-        elif self.steps is not None and self._step >= self.steps:
-            self.stopped_by = "end"
-            self.model.stop_training = True
-        self._best = min(self._best, smoothed)
-
-    def on_train_end(self, logs=None):
-        if self.restore:
-            self.model.set_weights(self._initial_weights)
-            self.model.optimizer.learning_rate = self._initial_rate
-
-    # --- reading the record
-    def suggestion(self, *, beta: float = 0.9, divisor: float = 10.0) -> float:
-        """The suggested learning rate: :func:`suggest_learning_rate` of this finder's record."""
-        if len(self.losses) < 2:
-            raise ValueError("the finder has recorded fewer than two batches: run fit with it first")
-        return suggest_learning_rate(self.rates, self.losses, beta=beta, divisor=divisor)
-
-    def plot(self, ax=None, *, beta: float = 0.9, divisor: float = 10.0):
-        """Draw loss against learning rate (log scale), raw and smoothed, with the suggestion marked.
-
-        Returns the matplotlib ``Axes``.
-        """
-        from neuronlab import plots
-
-        if len(self.losses) < 2:
-            raise ValueError("the finder has recorded fewer than two batches: run fit with it first")
-        ax = plots.new_axes(ax, figsize=(6.5, 3.4))
-        rates, losses = np.asarray(self.rates), np.asarray(self.losses)
-        finite = np.isfinite(losses)
-        smoothed = smooth(losses[finite], beta)
-        suggestion = self.suggestion(beta=beta, divisor=divisor)
-        best = rates[finite][int(np.argmin(smoothed))]
-        ax.plot(rates[finite], losses[finite], color=plots.PALETTE["sky"], lw=1, label="batch loss")
-        ax.plot(rates[finite], smoothed, color=plots.PALETTE["blue"], lw=2, label=f"smoothed (β = {beta:g})")
-        ax.axvline(best, color=plots.PALETTE["grey"], ls=":", label=f"lowest smoothed loss, {best:.2g}")
-        ax.axvline(suggestion, color=plots.PALETTE["vermillion"], ls="--", label=f"suggestion ÷{divisor:g}, "
-                                                                                  f"{suggestion:.2g}")
-        top = np.percentile(losses[finite], 95) if finite.sum() > 20 else losses[finite].max()
-        ax.set(xscale="log", xlabel="learning rate (log scale)", ylabel="loss",
-               ylim=(0, max(1.05 * top, 1.2 * losses[finite][0])), title="Learning-rate finder")
-        ax.legend(fontsize=8)
-        return ax
-
-
 def _lower_is_better(metric: str) -> bool:
     """True for losses and errors (loss, mse, mae, rmse, …), False for scores such as accuracy."""
     return any(word in metric for word in ("loss", "error", "mse", "mae", "rmse", "crossentropy"))
 
 
-class RunSummary(keras.callbacks.Callback):
-    """Print one line when ``fit`` ends: epochs run, seconds, and the last (and best) value of each metric.
+# ---------------------------------------------------------------------------------------------- Keras classes
+@functools.cache
+def _keras_classes() -> dict[str, type]:
+    import keras
 
-    Use it with ``verbose=0`` instead of Keras's per-epoch lines::
+    class LearningRateFinder(keras.callbacks.Callback):
+        """Grow the learning rate exponentially over the batches of one ``fit`` and record the loss.
 
-        model.fit(..., verbose=0, callbacks=[RunSummary("housing")])
-        # housing: 20 epochs in 14 s · loss 0.31 · val_loss 0.33 (best 0.32 at epoch 18)
+        Before batch ``i`` the optimizer's learning rate is set to ``start · factor**i``;
+        after it, the rate and that batch's loss are appended to :attr:`rates` and
+        :attr:`losses`.  Training stops when the loss diverges (it is not finite, or more
+        than ``divergence`` times the lowest loss seen so far) or when the sweep reaches ``end``.
 
-    Parameters
-    ----------
-    name : str, default "run"
-        What the line starts with.
-    digits : int >= 1, default 4
-        Significant digits of each value.
-    keys : sequence of str, optional
-        The metrics to show, in this order (default: every metric Keras logs, in its order).
-        A key the run does not log is an error at the end of the run.
-    """
+        Parameters
+        ----------
+        start : float > 0, default 1e-5
+            The first learning rate.
+        end : float > start, or None; default 10
+            The last learning rate. The growth factor is chosen so that the last batch of
+            the ``fit`` call (``epochs × steps per epoch``) uses it, unless ``steps`` is given.
+        steps : int >= 2, optional
+            Reach ``end`` after this many batches instead (the run stops there).
+        factor : float > 1, optional
+            The growth per batch, instead of ``end`` (pass ``end=None``); the sweep then lasts
+            as long as the ``fit`` call or ``steps``.
+        divergence : float > 1, default 4
+            Stop once the smoothed loss exceeds ``divergence ×`` the lowest smoothed loss so far
+            (after the first few batches); ``math.inf`` never stops early except on nan/inf.
+        beta : float in [0, 1), default 0.9
+            Smoothing of the losses for that test (see :func:`smooth`): a single unlucky batch
+            must not end the sweep.
+        restore : bool, default True
+            At the end, put the model's weights and the optimizer's learning rate back as they
+            were (the optimizer's own state, such as momentum, is not reset: compile again, or
+            build a fresh model, before the real training).
 
-    def __init__(self, name: str = "run", *, digits: int = 4, keys=None):
-        super().__init__()
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"name must be a non-empty string, got {name!r}")
-        if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
-            raise TypeError(f"keys must be a list of metric names, got {keys!r}")
-        self.name, self.digits = name, _count(digits, "digits", 1)
-        self.keys = None if keys is None else list(keys)
-        self.history: dict[str, list[float]] = {}
+        Attributes
+        ----------
+        rates, losses : list of float
+            One entry per batch run. ``losses`` are per-batch losses (Keras reports a running
+            mean over the epoch; the finder turns it back into each batch's own loss).
+        stopped_by : str or None
+            Why the sweep ended early: ``"divergence"``, ``"end"`` or None (the fit ran out).
 
-    def on_train_begin(self, logs=None):
-        self.history, self._start = {}, time.perf_counter()
+        Examples
+        --------
+        >>> finder = LearningRateFinder(1e-4, 1.0)            # doctest: +SKIP
+        >>> model.fit(X, y, epochs=1, callbacks=[finder])      # doctest: +SKIP
+        >>> finder.suggestion()                                # doctest: +SKIP
+        """
 
-    def on_epoch_end(self, epoch, logs=None):
-        for key, value in (logs or {}).items():
-            if key != "learning_rate":
-                self.history.setdefault(key, []).append(float(value))
+        def __init__(self, start: float = 1e-5, end: float | None = 10.0, *, steps: int | None = None,
+                     factor: float | None = None, divergence: float = 4.0, beta: float = 0.9, restore: bool = True):
+            super().__init__()
+            self.start = _positive_number(start, "start")
+            if factor is not None and end is not None:
+                raise ValueError("give either end (the last rate) or factor (the growth per batch), not both; "
+                                 "pass end=None with factor")
+            if factor is None and end is None:
+                raise ValueError("give end (the last rate) or factor (the growth per batch)")
+            self.end = None if end is None else _positive_number(end, "end")
+            if self.end is not None and self.end <= self.start:
+                raise ValueError(f"end must be larger than start, got start={start!r}, end={end!r}")
+            self.factor = None if factor is None else _positive_number(factor, "factor")
+            if self.factor is not None and self.factor <= 1:
+                raise ValueError(f"factor must be > 1 for a growing rate, got {factor!r}")
+            self.steps = None if steps is None else _count(steps, "steps", 2)
+            if isinstance(divergence, bool) or not isinstance(divergence, numbers.Real) or math.isnan(divergence):
+                raise TypeError(f"divergence must be a number (math.inf to stop only on nan/inf), got {divergence!r}")
+            self.divergence = float(divergence)
+            if self.divergence <= 1:
+                raise ValueError(f"divergence must be > 1 (a multiple of the best loss), got {divergence!r}")
+            if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not 0 <= beta < 1:
+                raise ValueError(f"beta must be a number in [0, 1), got {beta!r}")
+            self.beta = float(beta)
+            if not isinstance(restore, bool):
+                raise TypeError(f"restore must be True or False, got {restore!r}")
+            self.restore = restore
+            self.rates: list[float] = []
+            self.losses: list[float] = []
+            self.stopped_by: str | None = None
 
-    def line(self, seconds: float | None = None) -> str:
-        """The summary line (without printing it)."""
-        epochs = max((len(v) for v in self.history.values()), default=0)
-        head = f"{self.name}: {epochs} epoch{'s' if epochs != 1 else ''}"
-        if seconds is not None:
-            head += f" in {seconds:.0f} s"
-        parts = [head]
-        keys = list(self.history) if self.keys is None else self.keys
-        missing = [k for k in keys if k not in self.history]
-        if missing and self.history:
-            raise ValueError(f"keys {missing} were not logged; this run logs {list(self.history)}")
-        for key in keys:
-            values = self.history.get(key)
-            if not values:
-                continue
-            text = f"{key} {values[-1]:.{self.digits}g}"
-            if key.startswith("val_") and len(values) > 1:
-                best = int(np.argmin(values) if _lower_is_better(key) else np.argmax(values))
-                if best != len(values) - 1:
-                    text += f" (best {values[best]:.{self.digits}g} at epoch {best + 1})"
-            parts.append(text)
-        return " · ".join(parts)
+        # --- the schedule
+        def _planned_steps(self) -> int | None:
+            if self.steps is not None:
+                return self.steps
+            params = self.params or {}
+            steps, epochs = params.get("steps"), params.get("epochs")
+            return int(steps) * int(epochs) if steps and epochs else None
 
-    def on_train_end(self, logs=None):
-        print(self.line(time.perf_counter() - self._start))
+        def on_train_begin(self, logs=None):
+            optimizer = getattr(self.model, "optimizer", None)
+            if optimizer is None:
+                raise RuntimeError("LearningRateFinder needs a compiled model: call model.compile(...) first")
+            if isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+                raise TypeError("LearningRateFinder sets the learning rate itself: compile the model with a "
+                                "constant learning rate, not a schedule")
+            self.rates, self.losses, self.stopped_by = [], [], None
+            self._best = math.inf
+            self._average = 0.0
+            self._step = 0
+            self._previous_mean, self._batches_in_epoch = 0.0, 0
+            self._initial_rate = float(optimizer.learning_rate.numpy())
+            self._initial_weights = self.model.get_weights() if self.restore else None
+            if self.factor is not None:
+                self._growth = self.factor
+            else:
+                planned = self._planned_steps()
+                if planned is None:
+                    raise ValueError("LearningRateFinder cannot tell how many batches this fit will run (a generator "
+                                     "without a length?): pass steps=... or factor=...")
+                if planned < 2:
+                    raise ValueError(f"LearningRateFinder needs at least 2 batches to sweep, this fit has {planned}")
+                self._growth = (self.end / self.start) ** (1 / (planned - 1))
+
+        def rate_at(self, step: int) -> float:
+            """The learning rate of batch ``step`` (0 for the first batch of the sweep)."""
+            return self.start * self._growth ** step
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._previous_mean, self._batches_in_epoch = 0.0, 0
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.model.optimizer.learning_rate = self.rate_at(self._step)
+
+        def on_train_batch_end(self, batch, logs=None):
+            mean = float((logs or {}).get("loss", math.nan))
+            # Keras logs the mean loss over the epoch's batches so far: undo the averaging.
+            k = self._batches_in_epoch + 1
+            loss = k * mean - (k - 1) * self._previous_mean
+            self._previous_mean, self._batches_in_epoch = mean, k
+            rate = self.rate_at(self._step)
+            self.rates.append(rate)
+            self.losses.append(loss)
+            self._step += 1
+            if not math.isfinite(loss):
+                self.stopped_by = "divergence"
+                self.model.stop_training = True
+                return
+            self._average = self.beta * self._average + (1 - self.beta) * loss
+            smoothed = self._average / (1 - self.beta ** self._step)
+            if self._step > 5 and smoothed > self.divergence * self._best:
+                self.stopped_by = "divergence"
+                self.model.stop_training = True
+            elif self.steps is not None and self._step >= self.steps:
+                self.stopped_by = "end"
+                self.model.stop_training = True
+            self._best = min(self._best, smoothed)
+
+        def on_train_end(self, logs=None):
+            if self.restore:
+                self.model.set_weights(self._initial_weights)
+                self.model.optimizer.learning_rate = self._initial_rate
+
+        # --- reading the record
+        def suggestion(self, *, beta: float = 0.9, divisor: float = 10.0) -> float:
+            """The suggested learning rate: :func:`suggest_learning_rate` of this finder's record."""
+            if len(self.losses) < 2:
+                raise ValueError("the finder has recorded fewer than two batches: run fit with it first")
+            return suggest_learning_rate(self.rates, self.losses, beta=beta, divisor=divisor)
+
+        def plot(self, ax=None, *, beta: float = 0.9, divisor: float = 10.0):
+            """Draw loss against learning rate (log scale), raw and smoothed, with the suggestion marked.
+
+            Returns the matplotlib ``Axes``.
+            """
+            from neuronlab import plots
+
+            if len(self.losses) < 2:
+                raise ValueError("the finder has recorded fewer than two batches: run fit with it first")
+            ax = plots.new_axes(ax, figsize=(6.5, 3.4))
+            rates, losses = np.asarray(self.rates), np.asarray(self.losses)
+            finite = np.isfinite(losses)
+            smoothed = smooth(losses[finite], beta)
+            suggestion = self.suggestion(beta=beta, divisor=divisor)
+            best = rates[finite][int(np.argmin(smoothed))]
+            ax.plot(rates[finite], losses[finite], color=plots.PALETTE["sky"], lw=1, label="batch loss")
+            ax.plot(rates[finite], smoothed, color=plots.PALETTE["blue"], lw=2, label=f"smoothed (β = {beta:g})")
+            ax.axvline(best, color=plots.PALETTE["grey"], ls=":", label=f"lowest smoothed loss, {best:.2g}")
+            ax.axvline(suggestion, color=plots.PALETTE["vermillion"], ls="--", label=f"suggestion ÷{divisor:g}, "
+                                                                                      f"{suggestion:.2g}")
+            top = np.percentile(losses[finite], 95) if finite.sum() > 20 else losses[finite].max()
+            ax.set(xscale="log", xlabel="learning rate (log scale)", ylabel="loss",
+                   ylim=(0, max(1.05 * top, 1.2 * losses[finite][0])), title="Learning-rate finder")
+            ax.legend(fontsize=8)
+            return ax
+
+
+    class RunSummary(keras.callbacks.Callback):
+        """Print one line when ``fit`` ends: epochs run, seconds, and the last (and best) value of each metric.
+
+        Use it with ``verbose=0`` instead of Keras's per-epoch lines::
+
+            model.fit(..., verbose=0, callbacks=[RunSummary("housing")])
+            # housing: 20 epochs in 14 s · loss 0.31 · val_loss 0.33 (best 0.32 at epoch 18)
+
+        Parameters
+        ----------
+        name : str, default "run"
+            What the line starts with.
+        digits : int >= 1, default 4
+            Significant digits of each value.
+        keys : sequence of str, optional
+            The metrics to show, in this order (default: every metric Keras logs, in its order).
+            A key the run does not log is an error at the end of the run.
+        """
+
+        def __init__(self, name: str = "run", *, digits: int = 4, keys=None):
+            super().__init__()
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"name must be a non-empty string, got {name!r}")
+            if keys is not None and (isinstance(keys, str) or not all(isinstance(k, str) for k in keys)):
+                raise TypeError(f"keys must be a list of metric names, got {keys!r}")
+            self.name, self.digits = name, _count(digits, "digits", 1)
+            self.keys = None if keys is None else list(keys)
+            self.history: dict[str, list[float]] = {}
+
+        def on_train_begin(self, logs=None):
+            self.history, self._start = {}, time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            for key, value in (logs or {}).items():
+                if key != "learning_rate":
+                    self.history.setdefault(key, []).append(float(value))
+
+        def line(self, seconds: float | None = None) -> str:
+            """The summary line (without printing it)."""
+            epochs = max((len(v) for v in self.history.values()), default=0)
+            head = f"{self.name}: {epochs} epoch{'s' if epochs != 1 else ''}"
+            if seconds is not None:
+                head += f" in {seconds:.0f} s"
+            parts = [head]
+            keys = list(self.history) if self.keys is None else self.keys
+            missing = [k for k in keys if k not in self.history]
+            if missing and self.history:
+                raise ValueError(f"keys {missing} were not logged; this run logs {list(self.history)}")
+            for key in keys:
+                values = self.history.get(key)
+                if not values:
+                    continue
+                text = f"{key} {values[-1]:.{self.digits}g}"
+                if key.startswith("val_") and len(values) > 1:
+                    best = int(np.argmin(values) if _lower_is_better(key) else np.argmax(values))
+                    if best != len(values) - 1:
+                        text += f" (best {values[best]:.{self.digits}g} at epoch {best + 1})"
+                parts.append(text)
+            return " · ".join(parts)
+
+        def on_train_end(self, logs=None):
+            print(self.line(time.perf_counter() - self._start))
+
+    return {"LearningRateFinder": LearningRateFinder, "RunSummary": RunSummary}
+
+
+def __getattr__(name: str):  # PEP 562: the Keras classes are made (and Keras imported) on first use
+    if name in ("LearningRateFinder", "RunSummary"):
+        return _keras_classes()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

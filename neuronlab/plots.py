@@ -256,10 +256,15 @@ def _connect(ax, source, target, radius: float, *, dashed: bool = False) -> None
             linestyle="--" if dashed else "-")
 
 
-def figure_to_png(figure, *, dpi: int = 100) -> str:
-    """The figure as a base64-encoded PNG string (the form notebook outputs store)."""
+def figure_to_png(figure, *, dpi: int = 100, tight: bool = True) -> str:
+    """The figure as a base64-encoded PNG string (the form notebook outputs store).
+
+    ``tight`` crops to the drawn content (``bbox_inches="tight"``, which draws the figure
+    twice); with False the figure is saved at its own size, faster, for figures whose
+    layout is fixed by hand.
+    """
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -53,6 +53,47 @@ def passed(message: str) -> None:
     print(f"✔ {message}")
 
 
+RETURN_HINT = "it returned None: did you forget a `return` statement?"
+"""The hint of a check whose learner's function returned nothing."""
+
+
+def error_summary(error: Exception, limit: int = 240) -> str:
+    """The error's type and the line of its message that says what went wrong.
+
+    TensorFlow's graph errors run to dozens of lines of stack; the summary ("Incompatible
+    shapes: …") is near the end, so the last line that is not a frame or a node name is kept.
+    """
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(("File ", "[[", "Detected at node"))]
+    message = useful[-1] if useful else ""
+    if len(message) > limit:
+        message = message[:limit] + "…"
+    return f"{type(error).__name__}: {message}"
+
+
+def crashed(what: str, case: str | None, expected: Any, error: Exception, hint: str | None) -> CheckFailed:
+    """A learner's exception as a failed case: what was expected, and the error in one line as what came back."""
+    return CheckFailed(what, case, expected, Verbatim(error_summary(error)), hint)
+
+
+def call_learner(function: Callable, args: tuple = (), kwargs: dict | None = None, *, what: str,
+                 case: str | None, expected: Any, hint: str | None) -> Any:
+    """``function(*args, **kwargs)`` for a check: a crash or a missing ``return`` becomes a failed case.
+
+    An unfinished stub's ``NotImplementedError`` passes through, so the exercise says "not done yet"
+    rather than "wrong".
+    """
+    try:
+        result = function(*args, **(kwargs or {}))
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise crashed(what, case, expected, error, hint) from error
+    if result is None:
+        raise CheckFailed(what, case, expected, None, RETURN_HINT)
+    return result
+
+
 def _require_callable(function: Any, name: str) -> None:
     if not callable(function):
         raise TypeError(f"{name} must be a function, got {type(function).__name__}: {function!r}")

@@ -17,18 +17,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from neuronlab.check import CheckFailed, Verbatim, _require_callable, passed
+from neuronlab.check import CheckFailed, RETURN_HINT, Verbatim, _require_callable, crashed, passed
 from neuronlab.mcp import name_two_input_function
 
 __all__ = ["xor_weights", "mlp_shapes", "mlp_forward", "output_layer", "dense_backward", "gradient_errors",
            "sigmoid_backward", "TASKS"]
 
-_RETURN_HINT = "it returned None: did you forget a `return` statement?"
-
-
-def _crashed(what: str, case: str, expected, error: Exception, hint: str) -> CheckFailed:
-    """A learner's exception, reported as a failed case (the stub's NotImplementedError is let through)."""
-    return CheckFailed(what, case, expected, Verbatim(f"{type(error).__name__}: {error}"), hint)
 
 
 def _heaviside(z):
@@ -183,10 +177,10 @@ def mlp_shapes(function: Callable) -> None:
         except NotImplementedError:
             raise
         except Exception as error:
-            raise _crashed(what, case, Verbatim("a dict of shapes"), error,
+            raise crashed(what, case, Verbatim("a dict of shapes"), error,
                            "it crashed; call it in a cell of your own, e.g. mlp_shapes(32).") from error
         if shapes is None:
-            raise CheckFailed(what, case, Verbatim("a dict of shapes"), None, _RETURN_HINT)
+            raise CheckFailed(what, case, Verbatim("a dict of shapes"), None, RETURN_HINT)
         if not isinstance(shapes, dict):
             raise CheckFailed(what, case, Verbatim("a dict like {'X': (m, 10), ...}"), Verbatim(type(shapes).__name__),
                               "return a dictionary with one shape per term.")
@@ -260,11 +254,11 @@ def mlp_forward(function: Callable) -> None:
         except NotImplementedError:
             raise
         except Exception as error:
-            raise _crashed(what, case, Verbatim(f"an array of shape {expected.shape}"), error,
+            raise crashed(what, case, Verbatim(f"an array of shape {expected.shape}"), error,
                            "multiply in the order of the formula, X @ W_h then (…) @ W_o: each matrix's rows "
                            "match the previous layer's columns, so no transpose is needed.") from error
         if got is None:
-            raise CheckFailed(what, case, Verbatim(f"an array of shape {expected.shape}"), None, _RETURN_HINT)
+            raise CheckFailed(what, case, Verbatim(f"an array of shape {expected.shape}"), None, RETURN_HINT)
         try:
             got = np.asarray(got, dtype=float)
         except (TypeError, ValueError):
@@ -518,7 +512,7 @@ def _db_shape_hint(got_shape: tuple, m: int, k: int) -> str | None:
 
 def _unpack_gradients(result, case: str, what: str):
     if result is None:
-        raise CheckFailed(what, case, Verbatim("a tuple (dX, dW, db)"), None, _RETURN_HINT)
+        raise CheckFailed(what, case, Verbatim("a tuple (dX, dW, db)"), None, RETURN_HINT)
     try:
         dX, dW, db = result
         return tuple(np.asarray(g, dtype=float) for g in (dX, dW, db))
@@ -544,7 +538,7 @@ def dense_backward(function: Callable) -> None:
         except NotImplementedError:
             raise
         except Exception as error:
-            raise _crashed(what, case, Verbatim("(dX, dW, db)"), error,
+            raise crashed(what, case, Verbatim("(dX, dW, db)"), error,
                            "check each product's shapes: dX must have X's shape (m, n), dW W's shape (n, k), db "
                            "b's shape (k,), and dZ is (m, k).") from error
         got = _unpack_gradients(result, case, what)
@@ -587,10 +581,10 @@ def _errors(function, backward, arrays, case: str, what: str) -> dict:
     except NotImplementedError:
         raise
     except Exception as error:
-        raise _crashed(what, case, Verbatim("{'X': error, 'W': error, 'b': error}"), error,
+        raise crashed(what, case, Verbatim("{'X': error, 'W': error, 'b': error}"), error,
                        "it crashed; try it on small arrays in a cell of your own.") from error
     if result is None:
-        raise CheckFailed(what, case, Verbatim("a dict of relative errors"), None, _RETURN_HINT)
+        raise CheckFailed(what, case, Verbatim("a dict of relative errors"), None, RETURN_HINT)
     if not isinstance(result, dict) or sorted(result) != ["W", "X", "b"]:
         raise CheckFailed(what, case, Verbatim("{'X': error, 'W': error, 'b': error}"), Verbatim(repr(result)[:120]),
                           "return a dict with exactly the keys 'X', 'W' and 'b', each a relative error (a number).")
@@ -660,10 +654,10 @@ def sigmoid_backward(function: Callable) -> None:
         except NotImplementedError:
             raise
         except Exception as error:
-            raise _crashed(what, case, Verbatim(f"an array of shape {Z.shape}"), error,
+            raise crashed(what, case, Verbatim(f"an array of shape {Z.shape}"), error,
                            "everything here is entry by entry: use *, not @.") from error
         if got is None:
-            raise CheckFailed(what, case, Verbatim(f"an array of shape {Z.shape}"), None, _RETURN_HINT)
+            raise CheckFailed(what, case, Verbatim(f"an array of shape {Z.shape}"), None, RETURN_HINT)
         got = np.asarray(got, dtype=float)
         if got.shape != Z.shape:
             raise CheckFailed(what, case, Verbatim(_shape_text(Z.shape)), Verbatim(_shape_text(got.shape)),

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from neuronlab import config
-from neuronlab.check import CheckFailed, Verbatim, _require_callable, passed
+from neuronlab.check import CheckFailed, RETURN_HINT, Verbatim, _require_callable, crashed, passed
 
 __all__ = ["build_mlp", "learning_rate_sweep", "chosen_learning_rate", "make_callbacks", "test_accuracy",
            "checkpoint", "best_epoch", "TARGET_ACCURACY", "QUICK_TARGET_ACCURACY", "CHECKPOINT_NAME", "LOGS_NAME"]
@@ -32,14 +32,9 @@ TARGET_ACCURACY = 0.98
 QUICK_TARGET_ACCURACY = 0.85
 """What the check asks for in quick mode (6000 training images, 2 epochs)."""
 
-_RETURN_HINT = "it returned None: did you forget a `return` statement?"
 CHECKPOINT_NAME, LOGS_NAME = "best.keras", "logs"
 """Where exercise 3 puts the best model and the TensorBoard logs, inside the run's folder."""
 _PROBE_RATE = 0.002
-
-
-def _crashed(what: str, case: str, expected, error: Exception, hint: str) -> CheckFailed:
-    return CheckFailed(what, case, expected, Verbatim(f"{type(error).__name__}: {error}"), hint)
 
 
 def _shape(shape) -> str:
@@ -80,10 +75,10 @@ def build_mlp(function: Callable) -> None:
     except NotImplementedError:
         raise
     except Exception as error:
-        raise _crashed(what, case, Verbatim("a compiled keras model"), error,
+        raise crashed(what, case, Verbatim("a compiled keras model"), error,
                        "call build_mlp(0.002) in a cell of your own and read the error.") from error
     if model is None:
-        raise CheckFailed(what, case, Verbatim("a compiled keras model"), None, _RETURN_HINT)
+        raise CheckFailed(what, case, Verbatim("a compiled keras model"), None, RETURN_HINT)
     if not isinstance(model, keras.Model):
         raise CheckFailed(what, case, Verbatim("a keras.Model"), Verbatim(type(model).__name__),
                           "return the model itself (keras.Sequential([...])), not its summary or history.")
@@ -152,7 +147,7 @@ def build_mlp(function: Callable) -> None:
     try:
         again = function(_PROBE_RATE)
     except Exception as error:  # pragma: no cover - it worked a moment ago
-        raise _crashed(what, f"a second call of {case}", Verbatim("a new model"), error, "") from error
+        raise crashed(what, f"a second call of {case}", Verbatim("a new model"), error, "") from error
     if again is model or any(a is b for a, b in zip(again.weights, model.weights)):
         raise CheckFailed(what, f"two calls of {case}", Verbatim("two separate models"), Verbatim("the same model"),
                           "build the model inside the function, so that each call starts from fresh weights "
@@ -256,10 +251,10 @@ def make_callbacks(function: Callable) -> None:
         except NotImplementedError:
             raise
         except Exception as error:
-            raise _crashed(what, case, Verbatim("a list of three callbacks"), error,
+            raise crashed(what, case, Verbatim("a list of three callbacks"), error,
                            "call it in a cell of your own and read the error.") from error
         if callbacks is None:
-            raise CheckFailed(what, case, Verbatim("a list of callbacks"), None, _RETURN_HINT)
+            raise CheckFailed(what, case, Verbatim("a list of callbacks"), None, RETURN_HINT)
         if not isinstance(callbacks, (list, tuple)):
             raise CheckFailed(what, case, Verbatim("a list of callbacks"), Verbatim(type(callbacks).__name__),
                               "return [checkpoint, early_stopping, tensorboard].")
@@ -390,11 +385,11 @@ def best_epoch(function: Callable, logdir, history) -> None:
     except NotImplementedError:
         raise
     except Exception as error:
-        raise _crashed(what, case, Verbatim(f"{expected[0]}, {expected[1]:.4f}"), error,
+        raise crashed(what, case, Verbatim(f"{expected[0]}, {expected[1]:.4f}"), error,
                        "read the logs with neuronlab.tensorboard.scalars(logdir) and look at the rows of run "
                        "\"validation\" and tag \"epoch_accuracy\".") from error
     if got is None:
-        raise CheckFailed(what, case, expected, None, _RETURN_HINT)
+        raise CheckFailed(what, case, expected, None, RETURN_HINT)
     try:
         epoch, value = got
         epoch, value = int(epoch), float(value)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from neuronlab import config
-from neuronlab.check import CheckFailed, Verbatim, _require_callable, passed
+from neuronlab.check import CheckFailed, RETURN_HINT, Verbatim, _require_callable, crashed, passed
 
 __all__ = ["search_space", "tuner_run", "test_accuracy", "learning_rate_finder", "TARGET_ACCURACY",
            "QUICK_TARGET_ACCURACY", "MIN_TRIALS", "SEARCH_TARGET", "FINDER_START", "FINDER_FACTOR"]
@@ -34,11 +34,6 @@ SEARCH_TARGET = (0.65, 0.20)
 FINDER_START, FINDER_FACTOR = 1e-3, 1.2
 """The sweep exercise 2's check asks the learner's finder for: η = 1e-3 · 1.2**i at batch i."""
 
-_RETURN_HINT = "it returned None: did you forget a `return` statement?"
-
-
-def _crashed(what: str, case: str, expected, error: Exception, hint: str) -> CheckFailed:
-    return CheckFailed(what, case, expected, Verbatim(f"{type(error).__name__}: {error}"), hint)
 
 
 def _shape(shape) -> str:
@@ -75,7 +70,7 @@ def search_space(build_model: Callable) -> None:
                           "fix the hyperparameter the message names: a Choice needs a non-empty list, a range "
                           "needs min_value <= max_value.") from None
     except Exception as error:
-        raise _crashed(what, case, Verbatim("a compiled keras model"), error,
+        raise crashed(what, case, Verbatim("a compiled keras model"), error,
                        "call build_model(keras_tuner.HyperParameters()) in a cell of your own and read the error.") \
             from error
     kinds = space["kind"].tolist()
@@ -93,7 +88,7 @@ def search_space(build_model: Callable) -> None:
                           "sampling=\"log\").")
     model = build_model(kt.HyperParameters())
     if model is None:
-        raise CheckFailed(what, case, Verbatim("a compiled keras model"), None, _RETURN_HINT)
+        raise CheckFailed(what, case, Verbatim("a compiled keras model"), None, RETURN_HINT)
     if not isinstance(model, keras.Model):
         raise CheckFailed(what, case, Verbatim("a keras.Model"), Verbatim(type(model).__name__),
                           "return the model itself.")
@@ -269,7 +264,7 @@ def learning_rate_finder(finder_class) -> None:
     except NotImplementedError:
         raise
     except Exception as error:
-        raise _crashed(what, case, Verbatim("a callback"), error,
+        raise crashed(what, case, Verbatim("a callback"), error,
                        "the constructor takes start and factor (keyword arguments) and calls super().__init__().") \
             from error
     if not isinstance(finder, keras.callbacks.Callback):
@@ -281,7 +276,7 @@ def learning_rate_finder(finder_class) -> None:
     except NotImplementedError:
         raise
     except Exception as error:
-        raise _crashed(what, fit_case, Verbatim("a run that records rates and losses"), error,
+        raise crashed(what, fit_case, Verbatim("a run that records rates and losses"), error,
                        "read the error: a method's signature is (self, batch, logs=None), and the loss is "
                        "logs[\"loss\"].") from error
     rates, losses = _floats(getattr(finder, "rates", None) or []), _floats(getattr(finder, "losses", None) or [])

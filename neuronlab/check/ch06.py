@@ -24,29 +24,12 @@ import numpy as np
 
 from neuronlab.batchnorm import batch_norm_inference as _bn_reference
 from neuronlab.batchnorm import fuse_dense_batch_norm as _fuse_reference
-from neuronlab.check import CheckFailed, Verbatim, _require_callable, passed
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, call_learner, passed
 
 __all__ = ["count_distinct_columns", "initial_values", "SELU_STATEMENTS", "selu_advantages", "SELU_CONDITIONS",
            "selu_conditions", "SITUATIONS", "activation_choices", "bn_inference", "fuse_dense_bn",
            "deep_mlp_builder", "VARIANTS", "comparison_results", "fastest_variant"]
 
-_RETURN_HINT = "it returned None: did you forget a `return` statement?"
-
-
-def _crashed(what: str, case: str, expected, error: Exception, hint: str) -> CheckFailed:
-    return CheckFailed(what, case, expected, Verbatim(f"{type(error).__name__}: {error}"), hint)
-
-
-def _call(function: Callable, args: tuple, *, what: str, case: str, expected, hint: str):
-    try:
-        result = function(*args)
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        raise _crashed(what, case, expected, error, hint) from error
-    if result is None:
-        raise CheckFailed(what, case, expected, None, _RETURN_HINT)
-    return result
 
 
 def _array_text(array) -> Verbatim:
@@ -85,7 +68,7 @@ def count_distinct_columns(function: Callable) -> None:
     what = "your count_distinct_columns"
     for case, matrix in _column_cases():
         expected = _distinct_reference(matrix)
-        got = _call(function, (matrix.copy(),), what=what, case=case, expected=expected,
+        got = call_learner(function, (matrix.copy(),), what=what, case=case, expected=expected,
                     hint="it crashed; try it on np.ones((3, 4)) in a cell of your own.")
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
             raise CheckFailed(what, case, expected, Verbatim(repr(got)[:80]), "return a whole number (an int).")
@@ -312,7 +295,7 @@ def bn_inference(function: Callable) -> None:
              ("8 samples, 5 features, ε = 0.5", _bn_case(rng, 8, 5, 0.5))]
     for case, args in cases:
         expected = _bn_reference(*args[:5], epsilon=args[5])
-        got = _call(function, tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args), what=what,
+        got = call_learner(function, tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args), what=what,
                     case=case, expected=_array_text(expected),
                     hint="it crashed; every operation here works feature by feature on (m, n) and (n,) arrays.")
         got = np.asarray(got, dtype=float)
@@ -344,7 +327,7 @@ def fuse_dense_bn(function: Callable) -> None:
     for case, kernel, bias, gamma, beta, mean, var, eps in cases:
         expected_kernel, expected_bias = _fuse_reference(kernel, bias, gamma, beta, mean, var, epsilon=eps)
         expected = Verbatim(f"(kernel of shape {kernel.shape}, bias of shape {bias.shape})")
-        result = _call(function, (kernel.copy(), bias.copy(), gamma.copy(), beta.copy(), mean.copy(), var.copy(), eps),
+        result = call_learner(function, (kernel.copy(), bias.copy(), gamma.copy(), beta.copy(), mean.copy(), var.copy(), eps),
                        what=what, case=case, expected=expected,
                        hint="it crashed; s = γ / √(σ̂² + ε) has one value per unit: multiply the kernel's columns "
                             "by it (kernel * s broadcasts over the rows).")
@@ -421,7 +404,7 @@ def deep_mlp_builder(function: Callable) -> None:
         case = f"build_deep_mlp({n_hidden}, {activation!r}, {initializer!r}, batch_norm={batch_norm})"
         expected = (f"{n_hidden} hidden Dense layers of 100 {activation} units with {initializer}"
                     + (", each with a BatchNormalization layer" if batch_norm else "") + ", then 10 softmax units")
-        model = _call(function, (n_hidden, activation, initializer, batch_norm), what=what, case=case,
+        model = call_learner(function, (n_hidden, activation, initializer, batch_norm), what=what, case=case,
                       expected=Verbatim(expected), hint="it crashed; build it with keras.Sequential([...]).")
         if not isinstance(model, keras.Model):
             raise CheckFailed(what, case, Verbatim("a Keras model"), Verbatim(type(model).__name__),

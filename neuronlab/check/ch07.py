@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from neuronlab.check import CheckFailed, Verbatim, _require_callable, passed
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, call_learner, passed
 
 __all__ = ["build_dnn", "build_dnn_batch_norm", "build_dnn_selu", "build_dnn_alpha_dropout", "standardise",
            "fit_model", "mc_predict_proba", "one_cycle_callback", "results_table", "RESULT_ROWS", "RESULT_COLUMNS"]
@@ -26,38 +26,6 @@ __all__ = ["build_dnn", "build_dnn_batch_norm", "build_dnn_selu", "build_dnn_alp
 N_HIDDEN, N_UNITS, N_CLASSES, INPUT_SHAPE = 20, 100, 10, (32, 32, 3)
 RESULT_ROWS = ("Swish + He", "batch norm", "SELU", "SELU + alpha dropout", "MC dropout", "1cycle")
 RESULT_COLUMNS = ("epochs", "seconds", "validation accuracy", "test accuracy")
-_RETURN_HINT = "it returned None: did you forget a `return` statement?"
-
-
-def _error_text(error: Exception, limit: int = 240) -> str:
-    """The error's type and the line of its message that says what went wrong.
-
-    TensorFlow's graph errors run to dozens of lines of stack; the summary ("Incompatible
-    shapes: …") is near the end, so the last line that is not a frame or a node name is kept.
-    """
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith(("File ", "[[", "Detected at node"))]
-    message = useful[-1] if useful else ""
-    if len(message) > limit:
-        message = message[:limit] + "…"
-    return f"{type(error).__name__}: {message}"
-
-
-def _crashed(what: str, case: str | None, expected, error: Exception, hint: str) -> CheckFailed:
-    return CheckFailed(what, case, expected, Verbatim(_error_text(error)), hint)
-
-
-def _call(function: Callable, what: str, case: str, expected, hint: str, *args, **kwargs):
-    """Call the learner's function; a crash becomes a failed case (an unfinished stub stays NotImplementedError)."""
-    try:
-        result = function(*args, **kwargs)
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        raise _crashed(what, case, expected, error, hint) from error
-    if result is None:
-        raise CheckFailed(what, case, expected, None, _RETURN_HINT)
-    return result
 
 
 # ---------------------------------------------------------------------- reading a model
@@ -106,8 +74,8 @@ def _layers(model) -> list[dict]:
 def _model(function, what: str, case: str, **kwargs):
     import keras
 
-    model = _call(function, what, case, Verbatim("a Keras model"),
-                  "build it layer by layer; call your function in a cell of your own to see the error.", **kwargs)
+    model = call_learner(function, (), kwargs, what=what, case=case, expected=Verbatim("a Keras model"),
+                         hint="build it layer by layer; call your function in a cell of your own to see the error.")
     if not isinstance(model, keras.Model):
         raise CheckFailed(what, case, Verbatim("a keras.Model (e.g. keras.Sequential)"),
                           Verbatim(type(model).__name__), "return the model you built.")
@@ -240,8 +208,8 @@ def standardise(function: Callable) -> None:
     X_valid = (rng.normal(size=(50, *shape)) * scale * 1.5 + offset + 1).astype("float32")
     X_test = (rng.normal(size=(30, *shape)) * scale + offset - 1).astype("float32")
     case = "images of shape (4, 4, 3): train (200, ...), valid (50, ...), test (30, ...)"
-    result = _call(function, what, case, Verbatim("three arrays"),
-                   "call it yourself on small arrays to see the error.", X_train.copy(), X_valid.copy(), X_test.copy())
+    result = call_learner(function, (X_train.copy(), X_valid.copy(), X_test.copy()), what=what, case=case,
+                          expected=Verbatim("three arrays"), hint="call it yourself on small arrays to see the error.")
     try:
         got = [np.asarray(array, dtype=np.float64) for array in result]
     except TypeError:
@@ -305,11 +273,12 @@ def fit_model(function: Callable, learning_rate: float = 0.003, max_epochs: int 
 
     case = (f"a 6-32-3 network, learning_rate={learning_rate}, epochs={max_epochs}, validation labels that are "
             "pure noise")
-    history = _call(function, what, case, Verbatim("a keras History"),
-                    "the labels are class numbers, so the loss must be 'sparse_categorical_crossentropy' (a shape "
-                    "error often means another loss); otherwise call it on the exercise's data to see the error.",
-                    model, X_train, y_train, X_valid, y_valid,
-                    learning_rate=learning_rate, epochs=max_epochs, callbacks=[Probe()])
+    history = call_learner(function, (model, X_train, y_train, X_valid, y_valid),
+                           dict(learning_rate=learning_rate, epochs=max_epochs, callbacks=[Probe()]),
+                           what=what, case=case, expected=Verbatim("a keras History"),
+                           hint="the labels are class numbers, so the loss must be 'sparse_categorical_crossentropy' "
+                                "(a shape error often means another loss); otherwise call it on the exercise's data "
+                                "to see the error.")
     logs = history.history if isinstance(history, keras.callbacks.History) else history
     if not isinstance(logs, dict) or "loss" not in logs:
         raise CheckFailed(what, case, Verbatim("the History returned by model.fit"), Verbatim(type(history).__name__),
@@ -365,8 +334,9 @@ def mc_predict_proba(function: Callable, n_samples: int = 200) -> None:
     reference = np.mean([keras.ops.convert_to_numpy(model(X, training=True)) for _ in range(400)], axis=0)
     deterministic = model.predict(X, verbose=0)
     case = f"a SELU network with AlphaDropout(0.3), X of shape (50, 8), n_samples={n_samples}"
-    result = _call(function, what, case, Verbatim("an array of shape (50, 4)"),
-                   "call it on a few test images to see the error.", model, X, n_samples)
+    result = call_learner(function, (model, X, n_samples), what=what, case=case,
+                          expected=Verbatim("an array of shape (50, 4)"),
+                          hint="call it on a few test images to see the error.")
     got = np.asarray(result, dtype=np.float64)
     if got.shape != (50, 4):
         hint = ("that is one prediction per pass: average them over the passes, axis 0."
@@ -396,8 +366,8 @@ def one_cycle_callback(function: Callable) -> None:
     for n_train, batch_size, epochs, max_rate in ((3500, 128, 15, 0.001), (800, 32, 3, 0.01), (1000, 100, 4, 0.05)):
         case = f"n_train={n_train}, batch_size={batch_size}, epochs={epochs}, max_rate={max_rate}"
         expected_steps = epochs * math.ceil(n_train / batch_size)
-        callback = _call(function, what, case, Verbatim("a OneCycleScheduler"), "call it yourself to see the error.",
-                         n_train, batch_size, epochs, max_rate)
+        callback = call_learner(function, (n_train, batch_size, epochs, max_rate), what=what, case=case,
+                                expected=Verbatim("a OneCycleScheduler"), hint="call it yourself to see the error.")
         if not isinstance(callback, schedules.OneCycleScheduler):
             raise CheckFailed(what, case, Verbatim("a neuronlab.schedules.OneCycleScheduler"),
                               Verbatim(type(callback).__name__), "return schedules.OneCycleScheduler(...).")

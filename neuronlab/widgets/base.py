@@ -28,6 +28,8 @@ class Explorable:
 
     title: str = ""
     try_this: str = ""
+    tight_png: bool = True
+    """Crop the PNG of a state to its content; False for a ``draw`` that fixes its own layout."""
 
     def __init__(self) -> None:
         self.controls: dict[str, widgets.ValueWidget] = self.make_controls()
@@ -76,7 +78,7 @@ class Explorable:
 
     def png(self) -> str:
         """A base64 PNG of the current state's figure."""
-        return plots.figure_to_png(self.draw(self.current_state()))
+        return plots.figure_to_png(self.draw(self.current_state()), tight=self.tight_png)
 
     def static_figure(self):
         """The figure a page without a kernel shows; by default the current state's.

@@ -246,14 +246,7 @@ class DeepExplorer(Explorable):
                     color=plots.PALETTE["vermillion"] if "Stable" not in state.message else plots.PALETTE["green"])
         return figure
 
-    def png(self) -> str:
-        """A base64 PNG of the current state (fixed layout, saved without a tight bounding box: faster)."""
-        import base64
-        import io
-
-        buffer = io.BytesIO()
-        self.draw(self.current_state()).savefig(buffer, format="png", dpi=100)
-        return base64.b64encode(buffer.getvalue()).decode("ascii")
+    tight_png = False  # draw() lays the figure out itself: saved as is, a fixed size and faster
 
     def static_figure(self):
         """Small multiples at depth 50 for :data:`STATIC_CASES`: activations (top) and gradients (bottom)."""

@@ -9,8 +9,6 @@ model: it is a look-up and a small matplotlib figure.
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -269,11 +267,7 @@ class PredictionBrowser(Explorable):
         }
         return figure, image_ax, bars_ax, picture, bars, texts
 
-    def png(self) -> str:
-        """A base64 PNG of the current state, saved as laid out (680 × 290 pixels)."""
-        buffer = io.BytesIO()
-        self.draw(self.current_state()).savefig(buffer, format="png", dpi=100)
-        return base64.b64encode(buffer.getvalue()).decode("ascii")
+    tight_png = False  # draw() lays the figure out itself: saved as is, a fixed size and faster
 
     def static_figure(self):
         """Four cases side by side: the two most confident right answers, the most confident mistake and the

@@ -16,8 +16,6 @@ see its hyperparameters.  Both redraw from arrays only, in well under a second.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import numbers
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from neuronlab import plots
+from neuronlab.callbacks import smooth, suggest_learning_rate
 from neuronlab.widgets.base import Explorable
 
 __all__ = ["DIVISORS", "SMOOTHING_MAX", "LearningRateFinderPlot", "FinderState", "VIEWS", "TunerResultsExplorer",
@@ -57,13 +56,6 @@ class FinderState:
     best_loss: float
     suggestion: float
     dropped: int
-
-
-def _png(figure) -> str:
-    """The figure as a base64 PNG, saved as laid out (no tight bounding box: faster, and a fixed size)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 class LearningRateFinderPlot(Explorable):
@@ -123,7 +115,6 @@ class LearningRateFinderPlot(Explorable):
         }
 
     def state(self, beta: float = 0.9, divisor: float = 10, show_raw: bool = True) -> FinderState:
-        from neuronlab.callbacks import smooth, suggest_learning_rate
 
         if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not 0 <= beta <= SMOOTHING_MAX:
             raise ValueError(f"beta must be a number in [0, {SMOOTHING_MAX}], got {beta!r}")
@@ -135,9 +126,7 @@ class LearningRateFinderPlot(Explorable):
         return FinderState(float(beta), float(divisor), bool(show_raw), self.rates, self.losses, smoothed,
                            float(self.rates[best]), float(smoothed[best]), suggestion, self._dropped)
 
-    def png(self) -> str:
-        """A base64 PNG of the current state (680 × 360 pixels)."""
-        return _png(self.draw(self.current_state()))
+    tight_png = False  # draw() lays the figure out itself: saved as is, a fixed size and faster
 
     def draw(self, state: FinderState):
         from matplotlib.figure import Figure
@@ -384,9 +373,7 @@ class TunerResultsExplorer(Explorable):
         ax.set_title(f"{len(matrix)} trials, one line each (top of an axis = its largest value)", fontsize=10)
         ax.grid(False)
 
-    def png(self) -> str:
-        """A base64 PNG of the current state (680 × 380 pixels)."""
-        return _png(self.draw(self.current_state()))
+    tight_png = False  # draw() lays the figure out itself: saved as is, a fixed size and faster
 
     def draw(self, state: TrialsState):
         from matplotlib.figure import Figure

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from neuronlab import check
-from neuronlab.check import CheckFailed, ch01
+from neuronlab.check import CheckFailed, Verbatim, ch01
 from neuronlab.check.ch01 import PATTERNS
 from neuronlab.mcp import ALWAYS_ON, MCPNetwork, MCPNeuron
 
@@ -604,3 +604,48 @@ def test_xor_network_accepts_any_or_and_not_and_construction(capsys):
                                    "XOR": MCPNeuron(2, ["or", "nand"])})
     ch01.xor_network(nand)
     assert_one_tick_line(capsys)
+
+
+# --- calling a learner's function -----------------------------------------------------------------
+
+def test_call_learner_returns_the_result_and_passes_arguments():
+    from neuronlab.check import call_learner
+
+    assert call_learner(lambda a, b=0: a + b, (2,), {"b": 3}, what="your add", case="2 + 3", expected=5,
+                        hint=None) == 5
+
+
+def test_call_learner_reports_a_crash_as_a_failed_case_in_one_line():
+    from neuronlab.check import call_learner
+
+    def broken(x):
+        raise ValueError("Incompatible shapes: [32,10] vs. [32]\n\t [[{{node Equal}}]]\nDetected at node Equal")
+
+    with pytest.raises(CheckFailed) as failure:
+        call_learner(broken, (1,), what="your model", case="a batch of 32", expected=Verbatim("a loss"),
+                     hint="look at the labels' shape")
+    message = str(failure.value)
+    assert "your model, for a batch of 32" in message and "ValueError: Incompatible shapes: [32,10] vs. [32]" in message
+    assert "node" not in message and "Hint: look at the labels' shape" in message
+    assert isinstance(failure.value.__cause__, ValueError)
+
+
+def test_call_learner_names_a_missing_return_and_lets_an_unfinished_stub_through():
+    from neuronlab.check import RETURN_HINT, call_learner
+
+    with pytest.raises(CheckFailed, match="forget a `return`") as failure:
+        call_learner(lambda: None, what="your function", case=None, expected=1, hint="unused")
+    assert failure.value.hint == RETURN_HINT
+
+    def stub():
+        raise NotImplementedError("write your code here")
+
+    with pytest.raises(NotImplementedError):
+        call_learner(stub, what="your function", case=None, expected=1, hint=None)
+
+
+def test_error_summary_shortens_a_long_message():
+    from neuronlab.check import error_summary
+
+    assert error_summary(KeyError("x" * 300), limit=10) == "KeyError: 'xxxxxxxxx…"
+    assert error_summary(RuntimeError()) == "RuntimeError: "
