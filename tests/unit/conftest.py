@@ -44,7 +44,12 @@ def full(monkeypatch):
 
 @pytest.fixture
 def shown(monkeypatch):
-    """Record what an explorable's live view displays (without a kernel the Output widget captures nothing)."""
+    """Record what an explorable's live view displays (without a kernel the Output widget captures nothing).
+
+    Every widget test module applies it to all its tests (``pytestmark = pytest.mark.usefixtures("shown")``), so
+    that every redraw is recorded, from the one a widget makes when it is built; a test asks for ``shown`` by name
+    to read the images, base64 PNGs in the order shown.
+    """
     import base64
 
     from neuronlab.widgets import base
@@ -52,3 +57,19 @@ def shown(monkeypatch):
     images = []
     monkeypatch.setattr(base, "display", lambda image: images.append(base64.b64encode(image.data).decode("ascii")))
     return images
+
+
+@pytest.fixture
+def jslinks(monkeypatch):
+    """The ``(source, target)`` pairs of every ``ipywidgets.jslink`` made in this test (the links are still made)."""
+    import ipywidgets as widgets
+
+    links = []
+    real_jslink = widgets.jslink
+
+    def recording_jslink(source, target):
+        links.append((source, target))
+        return real_jslink(source, target)
+
+    monkeypatch.setattr(widgets, "jslink", recording_jslink)
+    return links

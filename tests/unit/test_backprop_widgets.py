@@ -1,6 +1,5 @@
 """neuronlab.widgets.backprop: chapter 03's activation explorer and backprop stepper."""
 
-import base64
 import inspect
 import re
 import time
@@ -17,14 +16,9 @@ from neuronlab.widgets.backprop import (ACTIVATIONS, COMPARE_OPTIONS, DEFAULTS, 
                                         Graph, activation_curve, activation_state, backprop_state, leaky_relu,
                                         neuron_graph)
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+from widget_helpers import WIDGET_VIEW, png_size
 
-
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    """Every test here records the live view's images (``shown`` lives in conftest.py)."""
-    return shown
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 @pytest.fixture
@@ -39,13 +33,6 @@ def stepper():
 
 def sigma(z):
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
-
-
-def png_size(encoded):
-    """(width, height) in pixels of a base64 PNG, from its header."""
-    raw = base64.b64decode(encoded)
-    assert raw[:8] == PNG_MAGIC
-    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
 
 
 def visible_texts(figure):
@@ -682,20 +669,12 @@ def test_mimebundle_png_is_the_small_multiples_and_says_try_this(stepper):
     assert "Binder" in text and "Colab" in text and stepper.try_this in text
 
 
-def test_play_button_is_linked_to_the_step_slider(monkeypatch):
-    links = []
-    real_jslink = widgets.jslink
-
-    def recording_jslink(source, target):
-        links.append((source, target))
-        return real_jslink(source, target)
-
-    monkeypatch.setattr(widgets, "jslink", recording_jslink)
+def test_play_button_is_linked_to_the_step_slider(jslinks):
     stepper = BackpropStepper()
     step = stepper.controls["step"]
     assert isinstance(stepper.play, widgets.Play)
-    assert [(s[1], t[1]) for s, t in links] == [("value", "value")]
-    assert links[0][0][0] is stepper.play and links[0][1][0] is step
+    assert [(s[1], t[1]) for s, t in jslinks] == [("value", "value")]
+    assert jslinks[0][0][0] is stepper.play and jslinks[0][1][0] is step
     assert (stepper.play.min, stepper.play.max, stepper.play.value) == (0, N_STEPS, 0)
     panel = stepper.widget.children[1].children[0]
     assert panel.children[-1] is stepper.play

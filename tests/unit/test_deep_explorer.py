@@ -1,8 +1,5 @@
 """neuronlab.widgets.deep_explorer: chapter 06's depth × activation × initialiser explorer."""
 
-import base64
-import time
-
 import numpy as np
 import pytest
 
@@ -10,24 +7,16 @@ from neuronlab.diagnostics import ACTIVATIONS, INITIALIZERS, simulate
 from neuronlab.widgets.deep_explorer import (ACTIVATION_EDGES, BATCH, DEFAULTS, DEPTHS, GRADIENT_EDGES, STATIC_CASES,
                                              WIDTH, DeepExplorer, default_batch, explorer_state)
 
+from widget_helpers import SITE_WIDTH, png_size, timed_set
+
 REDRAW_BUDGET = 1.0  # seconds from a control change to the new picture (the issue's bound)
-SITE_WIDTH = 688  # pixels of the site's content column at 100 dpi
 
-
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    return shown
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 @pytest.fixture
 def explorer():
     return DeepExplorer()
-
-
-def png_size(encoded):
-    raw = base64.b64decode(encoded)
-    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
-    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
 
 
 # --- the pure state -------------------------------------------------------------------------------------
@@ -121,13 +110,6 @@ def test_set_of_several_controls_redraws_once_and_caches_states(explorer, shown)
     assert explorer.set(depth=5) is state
     with pytest.raises(ValueError, match="unknown control"):
         explorer.set(width=3)
-
-
-def timed_set(explorer, **values):
-    """The smaller of wall-clock and this process's CPU time for a redraw (see test_playground.timed_set)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    explorer.set(**values)
-    return min(time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def test_every_control_change_redraws_within_a_second(explorer, shown):

@@ -1,41 +1,20 @@
 """neuronlab.widgets.dropout: chapter 07's dropout masks and MC-dropout explorers."""
 
-import base64
 import inspect
 import re
-import time
 
 import numpy as np
 import pytest
-from matplotlib.text import Text
 
 from neuronlab.data import FASHION_MNIST_CLASSES
 from neuronlab.widgets.dropout import (AVERAGED_STEPS, LAYER_SIZES, MAX_STEP, RATES, DropoutMasks, MCDropoutExplorer,
                                        dropout_masks, dropout_state, forward)
 
-REDRAW_BUDGET = 0.5
-SITE_WIDTH = 688
+from widget_helpers import SITE_WIDTH, png_size, texts, timed_set
 
+REDRAW_BUDGET = 0.5  # seconds from a control change to the new picture
 
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    return shown
-
-
-def png_size(encoded):
-    raw = base64.b64decode(encoded)
-    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
-
-
-def texts(figure):
-    figure.canvas.draw()
-    return [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
-
-
-def timed_set(widget, **values):
-    wall, cpu = time.perf_counter(), time.process_time()
-    widget.set(**values)
-    return min(time.perf_counter() - wall, time.process_time() - cpu)
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 # --- dropout masks ------------------------------------------------------------------------------------------

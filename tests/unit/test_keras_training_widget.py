@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import time
 
 import numpy as np
@@ -10,14 +9,12 @@ import pytest
 
 from neuronlab.widgets.keras_training import ANY, ORDERS, SHOW, PredictionBrowser, PredictionState
 
+from widget_helpers import SITE_WIDTH, png_size
+
 CLASSES = ["zero", "one", "two"]
 REDRAW_BUDGET = 0.5  # seconds from a control change to the new picture
-SITE_WIDTH = 688     # pixels of the site's content column at 100 dpi
 
-
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    return shown
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 def _data():
@@ -38,11 +35,6 @@ def _data():
 @pytest.fixture
 def browser():
     return PredictionBrowser(*_data(), CLASSES)
-
-
-def png_size(encoded):
-    raw = base64.b64decode(encoded)
-    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
 
 
 def test_default_state_is_the_first_test_image(browser):

@@ -1,13 +1,10 @@
 """neuronlab.widgets.optimizers: chapter 07's optimizer race and schedule plotter."""
 
-import base64
 import inspect
 import re
-import time
 
 import numpy as np
 import pytest
-from matplotlib.text import Text
 
 from neuronlab import schedules
 from neuronlab.optimizers import OPTIMIZERS, SURFACES, surface
@@ -16,31 +13,11 @@ from neuronlab.widgets.optimizers import (ADAPTIVE, ADAPTIVE_RATES, DEFAULT_RACE
                                           example_validation_losses, race_path, race_state, schedule_rates,
                                           schedule_state)
 
+from widget_helpers import SITE_WIDTH, png_size, texts, timed_set
+
 REDRAW_BUDGET = 0.5  # seconds from a control change to the new picture
-SITE_WIDTH = 688  # pixels of the site's content column at 100 dpi
 
-
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    return shown
-
-
-def png_size(encoded):
-    raw = base64.b64decode(encoded)
-    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
-    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
-
-
-def texts(figure):
-    figure.canvas.draw()
-    return [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
-
-
-def timed_set(widget, **values):
-    """The smaller of wall-clock and CPU seconds for ``set`` (a busy neighbour slows the first, not the second)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    widget.set(**values)
-    return min(time.perf_counter() - wall, time.process_time() - cpu)
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 # --- the race's state ---------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """neuronlab.widgets.perceptron_stepper: chapter 02's stepper, and the static-figure hook of Explorable."""
 
-import base64
 import inspect
 import itertools
 import re
@@ -16,18 +15,14 @@ import pytest
 from neuronlab import plots
 from neuronlab.config import SEED
 from neuronlab.perceptron import Perceptron, xor_data
-from neuronlab.widgets import Explorable, base
+from neuronlab.widgets import Explorable
 from neuronlab.widgets.perceptron_stepper import (DATASETS, FIGURE_WIDTH, MAX_EPOCHS, MODES, RING, STARTS,
                                                   PerceptronStepper, Run, StepperState, _arrow, dataset,
                                                   draw_step, stepper_state, training_run)
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from widget_helpers import SITE_WIDTH, WIDGET_VIEW, png_size
 
-
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    """Every test here records the live view's images (``shown`` lives in conftest.py)."""
-    return shown
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 @pytest.fixture
@@ -487,13 +482,6 @@ def test_arrow_starts_on_the_boundary_points_along_w_and_fits_or_is_left_out():
     assert _arrow(w, -10.0, (-2, 2), (-2, 2), np.zeros(2)) is None  # the boundary is out of view
 
 
-def png_size(encoded):
-    """(width, height) in pixels of a base64 PNG, from its header."""
-    raw = base64.b64decode(encoded)
-    assert raw[:8] == PNG_MAGIC
-    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
-
-
 def test_mimebundle_png_is_the_small_multiples_not_the_current_state(stepper, monkeypatch):
     made = []
     static_figure = stepper.static_figure
@@ -504,8 +492,8 @@ def test_mimebundle_png_is_the_small_multiples_not_the_current_state(stepper, mo
     assert png != current
     (width, height), (state_width, state_height) = png_size(png), png_size(current)
     assert width / height < 1.3 < state_width / state_height  # two rows of panels, not one plot
-    assert max(width, state_width) <= 688  # the site's content column at 100 dpi: never shrunk
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == stepper.widget.model_id
+    assert max(width, state_width) <= SITE_WIDTH  # never shrunk
+    assert bundle[WIDGET_VIEW]["model_id"] == stepper.widget.model_id
     text = bundle["text/plain"]
     assert "Binder" in text and "Colab" in text and stepper.try_this in text
 
@@ -551,20 +539,12 @@ def test_explorable_mimebundle_uses_an_overridden_static_figure():
 
 # --- the play button ------------------------------------------------------------------------------
 
-def test_play_button_is_linked_to_the_step_slider_value_and_max(monkeypatch):
-    links = []
-    real_jslink = widgets.jslink
-
-    def recording_jslink(source, target):
-        links.append((source, target))
-        return real_jslink(source, target)
-
-    monkeypatch.setattr(widgets, "jslink", recording_jslink)
+def test_play_button_is_linked_to_the_step_slider_value_and_max(jslinks):
     stepper = PerceptronStepper()
     step = stepper.controls["step"]
     assert isinstance(stepper.play, widgets.Play)
-    assert sorted((s[1], t[1]) for s, t in links) == [("max", "max"), ("value", "value")]
-    assert all(s[0] is stepper.play and t[0] is step for s, t in links)
+    assert sorted((s[1], t[1]) for s, t in jslinks) == [("max", "max"), ("value", "value")]
+    assert all(s[0] is stepper.play and t[0] is step for s, t in jslinks)
     assert stepper.play.min == step.min == 0 and stepper.play.max == step.max and stepper.play.value == 0
     panel = stepper.widget.children[1].children[0]
     assert panel.children[-1] is stepper.play

@@ -1,15 +1,12 @@
 """neuronlab.widgets.playground: chapter 03's MLP playground (TensorFlow Playground in the course's engine)."""
 
-import base64
 import inspect
 import re
-import time
 import warnings
 
 import ipywidgets as widgets
 import numpy as np
 import pytest
-from matplotlib.text import Text
 
 from neuronlab.config import SEED
 from neuronlab.data import toy_2d
@@ -19,27 +16,16 @@ from neuronlab.widgets.playground import (ACTIVATIONS, DATASETS, EPOCH_STEP, GRI
                                           one_blas_thread, playground_data, playground_state,
                                           probability_of_class_1, training_run)
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from widget_helpers import SITE_WIDTH, WIDGET_VIEW, png_size, texts, timed_set
+
 REDRAW_BUDGET = 0.5  # seconds from a control change to the new picture (the issue's requirement)
-SITE_WIDTH = 688  # pixels of the site's content column at 100 dpi
 
-
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    """Every test here records the live view's images (``shown`` lives in conftest.py)."""
-    return shown
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 @pytest.fixture
 def playground():
     return MLPPlayground()
-
-
-def png_size(encoded):
-    """(width, height) in pixels of a base64 PNG, from its header."""
-    raw = base64.b64decode(encoded)
-    assert raw[:8] == PNG_MAGIC
-    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
 
 
 # --- data and the forward pass --------------------------------------------------------------------
@@ -268,18 +254,6 @@ def test_units_slider_is_greyed_out_without_hidden_layers(playground):
     assert not units.disabled
 
 
-def timed_set(playground, **values):
-    """Seconds for ``set`` (state, figure and PNG): the smaller of wall-clock and this process's CPU time.
-
-    Wall-clock is what a learner waits; CPU time ignores the other jobs sharing this machine's two cores
-    (but counts NumPy's extra threads).  A redraw that is slow by either measure alone is not the widget's
-    fault; one slow by both is.
-    """
-    wall, cpu = time.perf_counter(), time.process_time()
-    playground.set(**values)
-    return min(time.perf_counter() - wall, time.process_time() - cpu)
-
-
 def test_every_control_change_redraws_once_within_half_a_second_cold_and_warm(playground, shown):
     """Cold: the change needs a run never trained before, trained here to the epoch shown; warm: cached."""
     training_run.cache_clear()
@@ -311,14 +285,10 @@ def test_set_of_several_controls_redraws_once(playground, shown):
     assert shown[-1] == playground.png()
 
 
-def test_play_button_advances_the_epoch_slider_in_its_steps(monkeypatch):
-    links = []
-    real_jslink = widgets.jslink
-    monkeypatch.setattr(widgets, "jslink", lambda source, target: links.append((source, target))
-                        or real_jslink(source, target))
+def test_play_button_advances_the_epoch_slider_in_its_steps(jslinks):
     playground = MLPPlayground()
     epoch = playground.controls["epoch"]
-    assert links == [((playground.play, "value"), (epoch, "value"))]
+    assert jslinks == [((playground.play, "value"), (epoch, "value"))]
     assert isinstance(playground.play, widgets.Play)
     assert (playground.play.min, playground.play.max, playground.play.step) == (0, MAX_EPOCHS, EPOCH_STEP)
     panel = playground.widget.children[1].children[0]
@@ -327,12 +297,6 @@ def test_play_button_advances_the_epoch_slider_in_its_steps(monkeypatch):
 
 
 # --- the figures ----------------------------------------------------------------------------------
-
-def texts(figure):
-    """Every non-empty text of a drawn figure (tick labels exist only once it is drawn)."""
-    figure.canvas.draw()
-    return [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
-
 
 def test_the_figure_shows_surface_data_and_loss_curve_fits_the_page_and_is_legible(playground):
     state = playground.set(dataset="circles", epoch=200)
@@ -418,6 +382,6 @@ def test_mimebundle_is_the_static_png_with_a_sentence_on_what_to_try(playground)
     bundle = playground._repr_mimebundle_()
     width, height = png_size(bundle["image/png"])
     assert width <= SITE_WIDTH and bundle["image/png"] != playground.png()
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == playground.widget.model_id
+    assert bundle[WIDGET_VIEW]["model_id"] == playground.widget.model_id
     text = bundle["text/plain"]
     assert "Binder" in text and "Colab" in text and playground.try_this in text

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 
 from neuronlab import plots
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from widget_helpers import PNG_MAGIC, png_size
 
 
 def test_use_style_applies_the_course_style():
@@ -75,8 +75,17 @@ def test_figure_to_png_returns_base64_png():
     encoded = plots.figure_to_png(figure)
     assert isinstance(encoded, str)
     raw = base64.b64decode(encoded, validate=True)
-    assert raw.startswith(b"\x89PNG")
     assert raw[:8] == PNG_MAGIC
+
+
+def test_figure_to_png_crops_to_the_content_unless_told_to_keep_the_figure_size():
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.8, 3.6))
+    figure.add_axes((0.3, 0.3, 0.4, 0.4)).plot([0, 1])
+    assert png_size(plots.figure_to_png(figure, tight=False)) == (680, 360)
+    tight = png_size(plots.figure_to_png(figure))
+    assert tight[0] < 680 and tight[1] < 360
 
 
 def test_draw_biological_neuron_runs_and_labels_the_parts():

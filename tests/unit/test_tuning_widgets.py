@@ -1,6 +1,5 @@
 """neuronlab.widgets.tuning: the learning-rate finder plot and the tuner-results explorer."""
 
-import base64
 import time
 
 import numpy as np
@@ -13,14 +12,11 @@ from neuronlab.callbacks import smooth, suggest_learning_rate  # noqa: E402
 from neuronlab.widgets.tuning import (DIVISORS, SMOOTHING_MAX, VIEWS, FinderState,  # noqa: E402
                                       LearningRateFinderPlot, TrialsState, TunerResultsExplorer, axis_positions)
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from widget_helpers import SITE_WIDTH, png_size  # noqa: E402
+
 REDRAW_BUDGET = 1.0  # seconds from a control change to the new picture ("well under a second"; a busy 2-core box)
-SITE_WIDTH = 688  # pixels of the site's content column at 100 dpi
 
-
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    return shown
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 def fastest_redraw(widget, changes):
@@ -31,12 +27,6 @@ def fastest_redraw(widget, changes):
         widget.set(**change)
         times.append(time.perf_counter() - start)
     return min(times)
-
-
-def png_size(encoded):
-    raw = base64.b64decode(encoded)
-    assert raw[:8] == PNG_MAGIC
-    return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
 
 
 # --------------------------------------------------------------------- a recorded finder sweep

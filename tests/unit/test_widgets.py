@@ -10,16 +10,12 @@ import pytest
 from traitlets import TraitError
 
 from neuronlab.mcp import ALWAYS_ON
-from neuronlab.widgets import Explorable, base
+from neuronlab.widgets import Explorable
 from neuronlab.widgets.logic_gates import ROLES, GateBuilder, GateState, gate_state
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+from widget_helpers import WIDGET_VIEW
 
-
-@pytest.fixture(autouse=True)
-def _record_every_redraw(shown):
-    """Every test here records the live view's images (``shown`` lives in conftest.py)."""
-    return shown
+pytestmark = pytest.mark.usefixtures("shown")
 
 
 @pytest.fixture
