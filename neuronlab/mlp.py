@@ -42,6 +42,8 @@ OUTPUT_ACTIVATIONS = {"identity": ((-np.inf, np.inf), lambda z: z), "relu": ((0,
 
 REGRESSION_LOSSES = {"mse": ad.mse, "mae": ad.mae, "huber": ad.huber}
 
+_FLUSH_EVERY = 8  # SGD steps between two flushes of subnormal velocities
+
 
 def _positive_int(value, argument: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -125,7 +127,7 @@ class _BaseMLP:
         self._rng = np.random.default_rng(self.random_state)
         self.layer_sizes_ = (n_features, *self.hidden_layer_sizes, n_outputs)
         self.n_features_in_ = n_features
-        self._params, self._velocity, self._scratch = [], [], []
+        self._params, self._velocity = [], []
         for i, (fan_in, fan_out) in enumerate(zip(self.layer_sizes_[:-1], self.layer_sizes_[1:])):
             if self.activation in ("relu", "softplus") and i < len(self.layer_sizes_) - 2:
                 W = self._rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
@@ -135,11 +137,11 @@ class _BaseMLP:
             for value in (W, np.zeros(fan_out)):
                 self._params.append(Tensor(value.astype(self.dtype), requires_grad=True))
                 self._velocity.append(np.zeros_like(self._params[-1].data))
-                self._scratch.append(np.empty_like(self._params[-1].data))
         self.coefs_ = [W.data for W in self._params[0::2]]        # views: SGD updates them in place
         self.intercepts_ = [b.data for b in self._params[1::2]]
         self.history_ = {name: [] for name in self._history_names}
         self.n_iter_ = 0
+        self._steps = 0
 
     def _forward(self, X: np.ndarray) -> Tensor:
         """The output layer's pre-activation, shape (n_samples, n_outputs)."""
@@ -152,36 +154,45 @@ class _BaseMLP:
     def _sgd_step(self) -> None:
         """Momentum SGD: v ← μ·v − η·g, then θ ← θ + v (plain SGD when μ = 0), in place.
 
-        A weight that stops receiving gradient (an input pixel that is always 0, a
-        dead ReLU) keeps a velocity that shrinks by μ every step until it reaches
-        the subnormal floats, on which CPUs compute many times slower.  Such
-        velocities are set to exactly 0, what TensorFlow gets by switching the CPU
-        to flush-to-zero; their effect on the weights is below float rounding.
+        The backward pass was seeded with η instead of 1 (see :meth:`_epoch`), so each
+        ``grad`` already holds η·g: the gradient of η·L, scaled at the loss for free
+        rather than with one more pass over every weight matrix.
+
+        A weight that stops receiving gradient (a pixel that is almost always blank, a
+        dead ReLU) keeps a velocity that shrinks by μ every step until it reaches the
+        subnormal floats, on which CPUs compute many times slower.  Every
+        ``_FLUSH_EVERY`` steps, velocities that decay alone could take there before the
+        next check are set to exactly 0 (what TensorFlow gets by switching the CPU to
+        flush-to-zero); they are far too small to move a weight.
         """
-        lr, mu = self.learning_rate, self.momentum
-        smallest_normal = np.finfo(self.dtype).tiny
-        for p, v, scratch in zip(self._params, self._velocity, self._scratch):
+        mu = self.momentum
+        self._steps += 1
+        flush = bool(mu) and self._steps % _FLUSH_EVERY == 0
+        threshold = np.finfo(self.dtype).tiny / mu ** _FLUSH_EVERY if flush else 0.0
+        for p, v in zip(self._params, self._velocity):
             if p.grad is None:
                 continue
             if mu:
                 v *= mu
-                v -= np.multiply(p.grad, lr, out=scratch)
-                np.copyto(v, 0, where=np.abs(v, out=scratch) < smallest_normal)
+                v -= p.grad
+                if flush:
+                    np.copyto(v, 0, where=np.abs(v) < threshold)
                 p.data += v
             else:
-                p.data -= lr * p.grad
+                p.data -= p.grad
             p.grad = None
 
     def _epoch(self, X: np.ndarray, T: np.ndarray) -> dict:
         """One pass over shuffled minibatches; returns the mean loss, the batch metric and the seconds."""
         start = time.perf_counter()
+        self._learning_rate_seed = np.asarray(self.learning_rate, dtype=self.dtype)
         order = self._rng.permutation(len(X))
         loss_sum, metric_sum = 0.0, 0.0
         for i in range(0, len(X), self.batch_size):
             index = order[i:i + self.batch_size]
             out = self._forward(X[index])
             loss = self._loss(out, T[index])
-            loss.backward()
+            loss.backward(self._learning_rate_seed)  # every gradient comes out multiplied by η
             self._sgd_step()
             loss_sum += float(loss.data) * len(index)
             metric_sum += self._batch_metric(out.data, T[index])

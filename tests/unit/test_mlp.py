@@ -146,16 +146,17 @@ def test_on_epoch_end_is_called_after_every_epoch_with_the_model():
 
 def test_momentum_flushes_subnormal_velocities_to_zero():
     """A weight whose gradient stops keeps a velocity shrinking by momentum into the subnormal floats,
-    on which CPUs compute many times slower: the step sets such velocities to 0."""
+    on which CPUs compute many times slower: every few steps such velocities are set to 0."""
     X, y = blobs(64)
     X = np.hstack([X, np.zeros((len(X), 1))])          # a feature that is always 0: its weights get no gradient
-    model = MLPClassifier((4,), learning_rate=0.05, momentum=0.9, batch_size=64, epochs=1, random_state=0).fit(X, y)
+    tiny = np.finfo(np.float32).tiny
+    model = MLPClassifier((4,), learning_rate=0.05, momentum=0.9, batch_size=8, epochs=1, random_state=0).fit(X, y)
+    assert mlp._FLUSH_EVERY == 8 and model._steps == 8  # 64 samples in batches of 8: the next flush ends the next epoch
     velocity = model._velocity[0]
-    velocity[-1] = np.finfo(np.float32).tiny * 1.05       # one step from underflowing into the subnormals
+    velocity[-1] = 2 * tiny                           # 0.9**7 * 2 < 1: subnormal before the flush
     velocity[0, 0] = 1e-3
     model.partial_fit(X, y)
     assert (velocity[-1] == 0).all(), "a velocity that became subnormal should be exactly 0"
-    tiny = np.finfo(np.float32).tiny
     assert not ((np.abs(velocity) < tiny) & (velocity != 0)).any()
     assert velocity[0, 0] != 0, "normal velocities are kept"
 
