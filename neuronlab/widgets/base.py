@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 from typing import Any
 
 import ipywidgets as widgets
@@ -32,6 +34,7 @@ class Explorable:
     """Crop the PNG of a state to its content; False for a ``draw`` that fixes its own layout."""
 
     def __init__(self) -> None:
+        self._holding = False  # True while several controls change: one redraw at the end, not one per change
         self.controls: dict[str, widgets.ValueWidget] = self.make_controls()
         self.output = widgets.Output()
         for control in self.controls.values():
@@ -62,17 +65,32 @@ class Explorable:
         """The state for the controls' current values."""
         return self.state(**self.values())
 
+    @contextlib.contextmanager
+    def held(self):
+        """Change controls inside this block without redrawing after each change (nested blocks allowed)."""
+        holding, self._holding = getattr(self, "_holding", False), True
+        try:
+            yield
+        finally:
+            self._holding = holding
+
     def set(self, **values: Any) -> Any:
-        """Set controls by name (as a learner would by clicking) and return the new state."""
+        """Set controls by name (as a learner would by clicking) and return the new state.
+
+        The values given win whatever their order: a control whose change resets another
+        (a new surface resetting the learning rates) cannot undo a value named in the same call.
+        """
         unknown = sorted(set(values) - set(self.controls))
         if unknown:
             raise ValueError(f"unknown control(s) {unknown}; this explorable has {list(self.controls)}")
-        self._holding = True  # one redraw for the whole change, not one per control
         try:
-            for name, value in values.items():
-                self.controls[name].value = value
+            with self.held():
+                for name, value in values.items():
+                    self.controls[name].value = value
+                for name, value in values.items():  # put back what a later change reset
+                    if self.controls[name].value != value:
+                        self.controls[name].value = value
         finally:
-            self._holding = False
             self.refresh()  # even after a rejected value, show what the controls now say
         return self.current_state()
 
@@ -93,7 +111,7 @@ class Explorable:
             display(Image(data=base64.b64decode(self.png())))
 
     def _on_change(self, change) -> None:
-        if not getattr(self, "_holding", False):
+        if not self._holding:
             self.refresh()
 
     def _repr_mimebundle_(self, **kwargs):
@@ -101,3 +119,20 @@ class Explorable:
         bundle["image/png"] = plots.figure_to_png(self.static_figure())
         bundle["text/plain"] = f"{self.title}: run this notebook (locally, in Binder or in Colab) to use it. {self.try_this}"
         return bundle
+
+
+@functools.cache
+def _blas_controller():
+    try:
+        from threadpoolctl import ThreadpoolController  # comes with scikit-learn
+    except ImportError:  # pragma: no cover - without it BLAS keeps its threads: slower, still right
+        return None
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which NumPy's matrix products run on a single thread (when threadpoolctl is there)."""
+    controller = _blas_controller()
+    if controller is None:  # pragma: no cover
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")

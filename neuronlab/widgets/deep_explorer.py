@@ -13,6 +13,7 @@ is cached per explorer.
 
 from __future__ import annotations
 
+import collections
 import functools
 import textwrap
 from dataclasses import dataclass
@@ -23,8 +24,7 @@ import numpy as np
 from neuronlab import plots
 from neuronlab.config import SEED
 from neuronlab.diagnostics import ACTIVATIONS, INITIALIZERS, LayerStatistics, histogram_shares, simulate
-from neuronlab.widgets.base import Explorable
-from neuronlab.widgets.playground import one_blas_thread
+from neuronlab.widgets.base import Explorable, one_blas_thread
 
 __all__ = ["DEPTHS", "WIDTH", "BATCH", "ACTIVATION_EDGES", "GRADIENT_EDGES", "DEFAULTS", "STATIC_CASES",
            "default_batch", "ExplorerState", "explorer_state", "DeepExplorer"]
@@ -40,6 +40,8 @@ ACTIVATION_EDGES = np.linspace(-3, 3, 61)
 GRADIENT_EDGES = np.linspace(-12, 4, 65)
 """Bins of log₁₀|∂L/∂W|; smaller gradients (zeros included) count in the lowest bin, larger in the top."""
 DEFAULTS = dict(depth=20, activation="sigmoid", initializer="N(0, 1)")
+CACHED_STATES = 16
+"""States an explorer keeps for instant return visits (the least recently shown goes first)."""
 """The explorer's first view: chapter 06's opening problem."""
 STATIC_CASES = (("sigmoid", "N(0, 1)"), ("sigmoid", "Glorot"), ("relu", "He"), ("selu", "LeCun"))
 """(activation, initializer) pairs in the static figure, all at depth 50."""
@@ -153,8 +155,7 @@ def explorer_state(depth: int = DEFAULTS["depth"], activation: str = DEFAULTS["a
     hidden_acts, hidden_grads = stats.activations[:-1], stats.gradients[:-1]
     with np.errstate(all="ignore"):
         log_grads = [np.log10(np.abs(g)) for g in hidden_grads]
-        act_std = np.array([np.std(a) for a in hidden_acts])
-        grad_std = np.array([np.std(g) for g in hidden_grads])
+        act_std, grad_std = stats.activation_std()[:-1], stats.gradient_std()[:-1]
     return ExplorerState(int(depth), activation, initializer, stats,
                          histogram_shares(hidden_acts, ACTIVATION_EDGES), histogram_shares(log_grads, GRADIENT_EDGES),
                          act_std, grad_std, _describe(activation, int(depth), stats, act_std, grad_std))
@@ -197,7 +198,7 @@ class DeepExplorer(Explorable):
                 raise ValueError(f"X must have shape (batch, n_inputs) and y shape (batch,), got {X.shape} and "
                                  f"{y.shape}")
         self._batch = (X, y)
-        self._cache: dict[tuple, ExplorerState] = {}
+        self._cache: collections.OrderedDict[tuple, ExplorerState] = collections.OrderedDict()
         super().__init__()
 
     def make_controls(self):
@@ -214,9 +215,13 @@ class DeepExplorer(Explorable):
 
     def state(self, **values) -> ExplorerState:
         key = (values["depth"], values["activation"], values["initializer"])
-        if key not in self._cache:
+        if key in self._cache:
+            self._cache.move_to_end(key)
+        else:
             X, y = self._batch
             self._cache[key] = explorer_state(*key, X=X, y=y)
+            if len(self._cache) > CACHED_STATES:  # a deep state holds every layer's activations: tens of MB
+                self._cache.popitem(last=False)
         return self._cache[key]
 
     def draw(self, state: ExplorerState):

@@ -190,7 +190,7 @@ def _draw_bars(state: DropoutState, ax) -> None:
     ax.set_xlabel("unit of hidden layer 1", fontsize=8)
     ax.set_ylabel("output", fontsize=8)
     ax.tick_params(labelsize=8)
-    top = max(float(np.max(state.inference[1])) / (1 - max(state.rate, 0.0)), 1e-6)
+    top = max(float(np.max(state.inference[1])) / (1 - state.rate), 1e-6)
     ax.set_ylim(0, 1.15 * top + 0.05)
     ax.legend(fontsize=7, loc="upper left", framealpha=0.85, labelspacing=0.2)
 

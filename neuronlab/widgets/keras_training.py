@@ -158,19 +158,9 @@ class PredictionBrowser(Explorable):
 
     def _on_change(self, change) -> None:
         if change["owner"] is not self.controls["position"]:
-            holding = getattr(self, "_holding", False)
-            self._holding = True  # the slider's own change must not redraw a second time
-            try:
+            with self.held():  # the slider's own change must not redraw a second time
                 self._sync_slider()
-            finally:
-                self._holding = holding
         super()._on_change(change)
-
-    def set(self, **values):
-        # Filters first, so the slider's range is right when the position is set.
-        ordered = {k: values[k] for k in ("true_class", "show", "order") if k in values}
-        ordered.update({k: v for k, v in values.items() if k not in ordered})
-        return super().set(**ordered)
 
     # --- drawing
     def _draw_pair(self, state: PredictionState, image_ax, bars_ax, *, compact: bool = False) -> None:
@@ -181,26 +171,38 @@ class PredictionBrowser(Explorable):
             bars_ax.axis("off")
             return
         name = self.class_names
-        image_ax.imshow(self.images[state.index], cmap="binary")
+        image_ax.imshow(self.images[state.index], cmap="binary", **self._grey_range())
         image_ax.set_title(f"test image {state.index}\ntrue: {name[state.label]}", fontsize=8 if compact else 9)
-        colours = [plots.PALETTE["grey"]] * len(name)
-        colours[state.predicted] = plots.PALETTE["green"] if state.correct else plots.PALETTE["vermillion"]
-        if not state.correct:
-            colours[state.label] = plots.PALETTE["blue"]
-        positions = np.arange(len(name))
-        bars_ax.barh(positions, state.probabilities, color=colours, height=0.7)
-        bars_ax.set_yticks(positions, name, fontsize=8)
-        for tick, k in zip(bars_ax.get_yticklabels(), positions):
-            if k == state.label:
-                tick.set_fontweight("bold")
-        bars_ax.invert_yaxis()
-        bars_ax.set_xlim(0, 1)
-        bars_ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"], fontsize=8)
-        bars_ax.set_xlabel("predicted probability", fontsize=8)
+        bars_ax.barh(np.arange(len(name)), state.probabilities, color=self._bar_colours(state), height=0.7)
+        self._style_bars(bars_ax)
+        for k, tick in enumerate(bars_ax.get_yticklabels()):
+            tick.set_fontweight("bold" if k == state.label else "normal")
         verdict = "right" if state.correct else "wrong"
         bars_ax.set_title(f"predicted {name[state.predicted]} (p = {state.confidence:.2f}): {verdict}",
                           fontsize=8 if compact else 9,
                           color=plots.PALETTE["black"] if state.correct else plots.PALETTE["vermillion"])
+
+    def _grey_range(self) -> dict:
+        """One grey scale for every image (live and static views alike): vmin and vmax for imshow."""
+        low, high = float(self.images.min()), float(self.images.max())
+        return {"vmin": low, "vmax": high if high > low else low + 1}
+
+    @staticmethod
+    def _bar_colours(state: PredictionState) -> list[str]:
+        """Grey bars; the predicted class green when right, vermillion when wrong (then the true class blue)."""
+        colours = [plots.PALETTE["grey"]] * len(state.probabilities)
+        colours[state.predicted] = plots.PALETTE["green"] if state.correct else plots.PALETTE["vermillion"]
+        if not state.correct:
+            colours[state.label] = plots.PALETTE["blue"]
+        return colours
+
+    def _style_bars(self, bars_ax) -> None:
+        positions = np.arange(len(self.class_names))
+        bars_ax.set_yticks(positions, self.class_names, fontsize=8)
+        bars_ax.invert_yaxis()
+        bars_ax.set_xlim(0, 1)
+        bars_ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"], fontsize=8)
+        bars_ax.set_xlabel("predicted probability", fontsize=8)
         bars_ax.grid(axis="y", visible=False)
 
     def draw(self, state: PredictionState):
@@ -227,13 +229,8 @@ class PredictionBrowser(Explorable):
         picture.set_data(self.images[state.index])
         texts["image"].set_text(f"test image {state.index}\ntrue: {name[state.label]}")
         wrong = not state.correct
-        for k, (bar, p) in enumerate(zip(bars, state.probabilities)):
+        for bar, p, colour in zip(bars, state.probabilities, self._bar_colours(state)):
             bar.set_width(p)
-            colour = plots.PALETTE["grey"]
-            if k == state.predicted:
-                colour = plots.PALETTE["vermillion"] if wrong else plots.PALETTE["green"]
-            elif wrong and k == state.label:
-                colour = plots.PALETTE["blue"]
             bar.set_color(colour)
         for k, tick in enumerate(bars_ax.get_yticklabels()):
             tick.set_fontweight("bold" if k == state.label else "normal")
@@ -249,16 +246,9 @@ class PredictionBrowser(Explorable):
         image_ax = figure.add_axes((0.03, 0.1, 0.26, 0.62))
         bars_ax = figure.add_axes((0.47, 0.17, 0.5, 0.62))
         image_ax.axis("off")
-        low, high = float(self.images.min()), float(self.images.max())
-        picture = image_ax.imshow(self.images[0], cmap="binary", vmin=low, vmax=high if high > low else low + 1)
-        positions = np.arange(len(self.class_names))
-        bars = bars_ax.barh(positions, np.zeros(len(positions)), height=0.7)
-        bars_ax.set_yticks(positions, self.class_names, fontsize=8)
-        bars_ax.invert_yaxis()
-        bars_ax.set_xlim(0, 1)
-        bars_ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"], fontsize=8)
-        bars_ax.set_xlabel("predicted probability", fontsize=8)
-        bars_ax.grid(axis="y", visible=False)
+        picture = image_ax.imshow(self.images[0], cmap="binary", **self._grey_range())
+        bars = bars_ax.barh(np.arange(len(self.class_names)), np.zeros(len(self.class_names)), height=0.7)
+        self._style_bars(bars_ax)
         texts = {
             "where": figure.text(0.5, 0.965, "", ha="center", va="top", fontsize=9),
             "image": figure.text(0.16, 0.74, "", ha="center", va="bottom", fontsize=9),

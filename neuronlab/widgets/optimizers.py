@@ -25,7 +25,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from neuronlab import plots, schedules
-from neuronlab.optimizers import OPTIMIZERS, SURFACES
+from neuronlab.optimizers import OPTIMIZERS, SURFACES, make_optimizer
 from neuronlab.optimizers import surface as get_surface
 from neuronlab.widgets.base import Explorable
 
@@ -56,10 +56,8 @@ def race_path(surface_name: str, optimizer: str, learning_rate: float) -> np.nda
     read-only because it is cached.
     """
     chosen = get_surface(surface_name)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {optimizer!r}")
-    path = OPTIMIZERS[optimizer](learning_rate=learning_rate).minimize(chosen.gradient, chosen.start, MAX_STEPS,
-                                                                       limit=1e3)
+    path = make_optimizer(optimizer, learning_rate=learning_rate).minimize(chosen.gradient, chosen.start, MAX_STEPS,
+                                                                           limit=1e3)
     path.setflags(write=False)
     return path
 
@@ -228,14 +226,10 @@ class OptimizerRace(Explorable):
     def _on_change(self, change) -> None:
         if change["owner"] is self.controls["surface"]:
             # Each surface starts from learning rates that suit it; one redraw for the three changes.
-            holding = getattr(self, "_holding", False)
-            self._holding = True
-            try:
+            with self.held():
                 sgd, adaptive = DEFAULT_RATES[change["new"]]
                 self.controls["sgd_rate"].value = sgd
                 self.controls["adaptive_rate"].value = adaptive
-            finally:
-                self._holding = holding
         super()._on_change(change)
 
     def state(self, **values):

@@ -324,13 +324,9 @@ class PerceptronStepper(Explorable):
     def _on_change(self, change) -> None:
         if change["owner"] is not self.controls["step"]:
             values = self.values()
-            holding = getattr(self, "_holding", False)
-            self._holding = True  # a new range may move the step: one redraw for both
-            try:
+            with self.held():  # a new range may move the step: one redraw for both
                 self.controls["step"].max = self._max_step(values["dataset"], values["mode"], values["eta"],
                                                            values["start"])
-            finally:
-                self._holding = holding
         super()._on_change(change)
 
     def state(self, **values):

@@ -18,12 +18,11 @@ Every redraw must come well under half a second after a control change, so:
   with matrices this small, extra BLAS threads only spin, and on a busy two-core
   machine that doubled the time of a redraw;
 - the live figure has a fixed layout and is saved without a tight bounding box
-  (:meth:`MLPPlayground.png`), which halves matplotlib's share of a redraw.
+  (``tight_png = False``), which halves matplotlib's share of a redraw.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import numbers
@@ -38,7 +37,7 @@ from neuronlab import plots
 from neuronlab.config import SEED
 from neuronlab.data import toy_2d
 from neuronlab.mlp import MLPClassifier
-from neuronlab.widgets.base import Explorable
+from neuronlab.widgets.base import Explorable, one_blas_thread
 
 DATASETS = ("moons", "circles", "xor", "spiral")
 """The datasets offered, by their :func:`neuronlab.data.toy_2d` names."""
@@ -65,23 +64,6 @@ SOLVED_BY = {
 }
 """A network per dataset that fits it (training accuracy above 95 %) within :data:`MAX_EPOCHS`;
 the static figure shows them."""
-
-
-@functools.cache
-def _blas_controller():
-    try:
-        from threadpoolctl import ThreadpoolController  # comes with scikit-learn
-    except ImportError:  # pragma: no cover - without it BLAS keeps its threads: slower, still right
-        return None
-    return ThreadpoolController()
-
-
-def one_blas_thread():
-    """A context in which NumPy's matrix products run on a single thread (when threadpoolctl is there)."""
-    controller = _blas_controller()
-    if controller is None:  # pragma: no cover
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
 
 
 @functools.lru_cache(maxsize=None)

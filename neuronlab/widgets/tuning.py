@@ -53,7 +53,6 @@ class FinderState:
     losses: np.ndarray
     smoothed: np.ndarray
     best_rate: float
-    best_loss: float
     suggestion: float
     dropped: int
 
@@ -124,7 +123,7 @@ class LearningRateFinderPlot(Explorable):
         best = int(np.argmin(smoothed))
         suggestion = suggest_learning_rate(self.rates, self.losses, beta=float(beta), divisor=float(divisor))
         return FinderState(float(beta), float(divisor), bool(show_raw), self.rates, self.losses, smoothed,
-                           float(self.rates[best]), float(smoothed[best]), suggestion, self._dropped)
+                           float(self.rates[best]), suggestion, self._dropped)
 
     tight_png = False  # draw() lays the figure out itself: saved as is, a fixed size and faster
 

@@ -160,3 +160,15 @@ def test_an_explorer_can_take_its_own_batch():
         DeepExplorer(X)
     with pytest.raises(ValueError, match=r"X must have shape \(batch, n_inputs\) and y shape \(batch,\)"):
         DeepExplorer(X, y[:10])
+
+
+def test_the_state_cache_keeps_only_the_most_recently_shown_states(explorer, monkeypatch):
+    from neuronlab.widgets import deep_explorer
+
+    monkeypatch.setattr(deep_explorer, "CACHED_STATES", 2)
+    explorer._cache.clear()
+    first = explorer.state(depth=2, activation="relu", initializer="He")
+    explorer.state(depth=5, activation="relu", initializer="He")
+    assert explorer.state(depth=2, activation="relu", initializer="He") is first  # a return visit: no recompute
+    explorer.state(depth=10, activation="relu", initializer="He")                 # evicts depth 5, the oldest
+    assert list(explorer._cache) == [(2, "relu", "He"), (10, "relu", "He")]

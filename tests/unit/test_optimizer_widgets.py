@@ -122,6 +122,8 @@ def test_choosing_a_surface_resets_the_learning_rates_to_its_defaults_in_one_red
     assert state.surface == "rosenbrock" and (state.sgd_rate, state.adaptive_rate) == DEFAULT_RATES["rosenbrock"]
     state = race.set(surface="saddle", adaptive_rate=0.1)  # a rate given with the surface wins
     assert (state.sgd_rate, state.adaptive_rate) == (DEFAULT_RATES["saddle"][0], 0.1)
+    state = race.set(sgd_rate=0.003, surface="rosenbrock")  # in any order: the hint "raise SGD's η to 0.003"
+    assert (state.surface, state.sgd_rate, state.adaptive_rate) == ("rosenbrock", 0.003, DEFAULT_RATES["rosenbrock"][1])
 
 
 def test_race_redraws_within_budget(shown):
