@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neuronlab.autodiff import softmax
 from neuronlab.config import SEED
 
 __all__ = ["ACTIVATIONS", "LEAKY_SLOPE", "SELU_ALPHA", "SELU_SCALE", "INITIALIZERS",
@@ -408,12 +409,6 @@ def initial_weights(layer_sizes: Sequence[int], initializer: str = "He", *, rand
     return weights
 
 
-def _softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def forward_backward(X, y, weights, activation: str) -> LayerStatistics:
     """One forward and one backward pass of an MLP given as NumPy weights: its :class:`LayerStatistics`.
 
@@ -460,7 +455,7 @@ def forward_backward(X, y, weights, activation: str) -> LayerStatistics:
             outs.append(h)
         W, b = weights[-1]
         inputs.append(h)
-        p = _softmax(h @ W + b)
+        p = softmax(h @ W + b)
         outs.append(p)
         m = len(X)
         loss = float(-np.mean(np.log(np.clip(p[np.arange(m), y], 1e-30, None))))

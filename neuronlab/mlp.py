@@ -185,14 +185,14 @@ class _BaseMLP:
     def _epoch(self, X: np.ndarray, T: np.ndarray) -> dict:
         """One pass over shuffled minibatches; returns the mean loss, the batch metric and the seconds."""
         start = time.perf_counter()
-        self._learning_rate_seed = np.asarray(self.learning_rate, dtype=self.dtype)
+        seed = np.asarray(self.learning_rate, dtype=self.dtype)  # backward from η: every gradient comes out × η
         order = self._rng.permutation(len(X))
         loss_sum, metric_sum = 0.0, 0.0
         for i in range(0, len(X), self.batch_size):
             index = order[i:i + self.batch_size]
             out = self._forward(X[index])
             loss = self._loss(out, T[index])
-            loss.backward(self._learning_rate_seed)  # every gradient comes out multiplied by η
+            loss.backward(seed)
             self._sgd_step()
             loss_sum += float(loss.data) * len(index)
             metric_sum += self._batch_metric(out.data, T[index])

@@ -114,7 +114,8 @@ class Optimizer:
         raise NotImplementedError
 
     def _keras_kwargs(self) -> dict:
-        return {"learning_rate": self.learning_rate}
+        """The arguments of the Keras twin: the same names as this optimizer's own."""
+        return self.get_params()
 
     # --- shared behaviour
     def reset(self) -> Optimizer:
@@ -247,9 +248,6 @@ class Momentum(Optimizer):
         s["m"] = self.momentum * s["m"] - self.learning_rate * g
         return theta + s["m"]
 
-    def _keras_kwargs(self):
-        return {"learning_rate": self.learning_rate, "momentum": self.momentum}
-
 
 class Nesterov(Momentum):
     """Nesterov accelerated gradient (Nesterov, 1983; Sutskever et al., 2013), in Keras's form.
@@ -296,10 +294,6 @@ class AdaGrad(Optimizer):
         s["s"] = s["s"] + g ** 2
         return theta - self.learning_rate * g / np.sqrt(s["s"] + self.epsilon)
 
-    def _keras_kwargs(self):
-        return {"learning_rate": self.learning_rate, "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}
-
 
 class RMSProp(Optimizer):
     """RMSProp (Tieleman & Hinton, 2012): s ← ρ s + (1 − ρ) g²; θ ← θ − η g / √(s + ε).
@@ -328,9 +322,6 @@ class RMSProp(Optimizer):
     def _update(self, theta, g, s, t):
         s["s"] = self.rho * s["s"] + (1 - self.rho) * g ** 2
         return theta - self.learning_rate * g / np.sqrt(s["s"] + self.epsilon)
-
-    def _keras_kwargs(self):
-        return {"learning_rate": self.learning_rate, "rho": self.rho, "epsilon": self.epsilon}
 
 
 class Adam(Optimizer):
@@ -371,9 +362,6 @@ class Adam(Optimizer):
         s["v"] = self.beta_2 * s["v"] + (1 - self.beta_2) * g ** 2
         step_size = self.learning_rate * np.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
         return theta - step_size * s["m"] / (np.sqrt(s["v"]) + self.epsilon)
-
-    def _keras_kwargs(self):
-        return {name: getattr(self, name) for name in self._hyperparameters}
 
 
 class AdaMax(Adam):

@@ -26,6 +26,7 @@ Keras Tuner (and with it Keras) is imported inside the functions that need it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import numbers
@@ -143,14 +144,9 @@ def _check_range(name: str, min_value, max_value, step, sampling, *, integer: bo
                                f"of {min_value!r} does not exist), e.g. 1e-4 instead of 0")
 
 
-_CHECKED = None
-
-
+@functools.cache
 def _checked_class():
     """A ``keras_tuner.HyperParameters`` subclass whose declarations check themselves (built once, lazily)."""
-    global _CHECKED
-    if _CHECKED is not None:
-        return _CHECKED
     import keras_tuner as kt
 
     class CheckedHyperParameters(kt.HyperParameters):
@@ -190,8 +186,7 @@ def _checked_class():
             return super().Float(name, min_value, max_value, step=step, sampling=sampling, default=default,
                                  parent_name=parent_name, parent_values=parent_values)
 
-    _CHECKED = CheckedHyperParameters
-    return _CHECKED
+    return CheckedHyperParameters
 
 
 def checked_hyperparameters():
@@ -373,7 +368,7 @@ def trials_frame(tuner, *, check: bool = True):
 
 @contextlib.contextmanager
 def quiet_search():
-    """Silence two expected messages while a tuner builds and reloads many models.
+    """Silence three expected messages while a tuner builds and reloads many models.
 
     - TensorFlow's "triggered tf.function retracing" notice: each new model traces its
       own training function, which is the point of a search, not a mistake;

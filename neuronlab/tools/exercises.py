@@ -128,7 +128,6 @@ def generate(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for step in (ExerciseVersion, LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums,
                  ClearHiddenTests, ClearMarkScheme, ComputeChecksums, CheckCellMetadata):
         student, resources = step().preprocess(student, resources)
-    student.metadata.pop(stamp.KEY, None)  # the stamp describes the solution's run, not this notebook
     return student
 
 
