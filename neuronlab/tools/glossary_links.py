@@ -9,9 +9,15 @@ are not counted: the first use is the first one in the body of the chapter.
     python -m neuronlab.tools.glossary_links chapters/*.ipynb          # report
     python -m neuronlab.tools.glossary_links --fix chapters/*.ipynb    # link them
 
-Matching is by whole words, case-insensitive, with a plural ``s``/``es``; a term
+Matching is by whole words, case-insensitive, with a plural ``s``/``es``, across line breaks; a term
 written with an abbreviation, "multilayer perceptron (MLP)", is matched by its
 words, "multilayer perceptron".  Math, code, citations, links and glue are skipped.
+
+Terms can contain other terms ("gradient" / "gradient descent").  Longer terms are
+matched first and every place they match is taken, so a shorter term is never found
+inside a longer one; the text of a ``{term}`` role is taken too.  A role is a use of
+the term it targets, and only of that term: ``{term}`multilayer perceptron <multilayer
+perceptron (MLP)>``` links the MLP entry, not "perceptron".
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOSSARY = ROOT / "book" / "glossary.md"
-ROLE = re.compile(r"\{term\}`[^`]*`")
+ROLE = re.compile(r"\{term\}`[^`]*`")  # found in the blanked text, which blanks ``<...>``: read with TERM_ROLE
+TERM_ROLE = re.compile(r"\{term\}`(?P<text>[^`]*?)\s*(?:<(?P<target>[^`<>]*)>)?`")  # text <target>, or target
 _SKIPPED = [  # spans that are not prose: blanked (same length) before searching
     re.compile(r"\$\$.*?\$\$", re.S), re.compile(r"\$[^$\n]*\$"),
-    re.compile(r"\{(?!term\})[\w:-]+\}`[^`]*`"), re.compile(r"(?<![}`])`[^`\n]*`"),
+    re.compile(r"\{(?!term\})[\w:-]+\}`[^`]*`"),
+    re.compile(r"\{term\}`[^`]*`|(?<![}`])`[^`\n]*`"),  # a {term} role is kept whole: its closing ` opens no code span
     re.compile(r"\[[^\]\n]*\]\([^)\n]*\)"), re.compile(r"^\s*#.*$", re.M), re.compile(r"^:::.*$|^:label:.*$", re.M),
     re.compile(r"<[^>\n]+>"),
 ]
@@ -48,12 +56,14 @@ def _words(term: str) -> str:
 
 
 def _pattern(term: str) -> re.Pattern:
-    return re.compile(r"(?<![\w-])" + re.escape(_words(term)) + r"(?:s|es)?(?![\w-])", re.IGNORECASE)
+    words = r"\s+".join(re.escape(word) for word in _words(term).split())  # prose wraps lines inside a term
+    return re.compile(r"(?<![\w-])" + words + r"(?:s|es)?(?![\w-])", re.IGNORECASE)
 
 
 def _blank(text: str) -> str:
     for pattern in _SKIPPED:
-        text = pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        text = pattern.sub(lambda m: m.group() if m.group().startswith("{term}`")
+                           else re.sub(r"[^\n]", " ", m.group()), text)
     return text
 
 
@@ -84,21 +94,37 @@ def body_cells(notebook: dict) -> list[int]:
     return body
 
 
+def _free(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return all(span[1] <= a or b <= span[0] for a, b in taken)
+
+
 def first_uses(notebook: dict, terms: list[str]) -> list[FirstUse]:
-    """For every term used in the chapter's body, where it is first used and whether that use is linked."""
-    found = []
+    """For every term used in the chapter's body, where it is first used and whether that use is linked.
+
+    Longer terms are matched first, and each of their matches (every one, not only the
+    first) is taken, as is the whole of every ``{term}`` role: a shorter term cannot be
+    found inside a longer one.  A role is a use of its target term, a linked one.
+    """
     sources = {i: "".join(notebook["cells"][i]["source"])[:end] for i, end in body_cells(notebook)}
     blanked = {i: _blank(source) for i, source in sources.items()}
-    roles = {i: [m.span() for m in ROLE.finditer(text)] for i, text in blanked.items()}
-    for term in terms:
-        pattern = _pattern(term)
+    roles = {i: [TERM_ROLE.fullmatch(sources[i], *m.span()) for m in ROLE.finditer(text)]
+             for i, text in blanked.items()}
+    taken = {i: [m.span() for m in found] for i, found in roles.items()}
+    found = {}
+    for term in sorted(terms, key=lambda t: len(_words(t)), reverse=True):
+        pattern, key = _pattern(term), term.casefold()
         for i, text in blanked.items():
-            match = pattern.search(text)
-            if match:
-                linked = any(a <= match.start() < b for a, b in roles[i])
-                found.append(FirstUse(term, i, match.start(), match.end(), sources[i][match.start():match.end()], linked))
-                break
-    return found
+            matches = [m for m in pattern.finditer(text) if _free(m.span(), taken[i])]
+            linked = [m for m in roles[i] if (m["target"] or m["text"]).strip().casefold() == key]
+            taken[i].extend(m.span() for m in matches)
+            if term in found:
+                continue
+            first = min([(m.start(), m.end(), False) for m in matches]
+                        + [(m.start("text"), m.start("text") + len(m["text"]), True) for m in linked], default=None)
+            if first:
+                start, end, is_linked = first
+                found[term] = FirstUse(term, i, start, end, sources[i][start:end], is_linked)
+    return [found[term] for term in terms if term in found]
 
 
 def unlinked(path: Path, terms: list[str] | None = None) -> list[FirstUse]:
