@@ -77,11 +77,12 @@ def crashed(what: str, case: str | None, expected: Any, error: Exception, hint: 
 
 
 def call_learner(function: Callable, args: tuple = (), kwargs: dict | None = None, *, what: str,
-                 case: str | None, expected: Any, hint: str | None) -> Any:
+                 case: str | None, expected: Any, hint: str | None, expected_if_none: Any = None) -> Any:
     """``function(*args, **kwargs)`` for a check: a crash or a missing ``return`` becomes a failed case.
 
     An unfinished stub's ``NotImplementedError`` passes through, so the exercise says "not done yet"
-    rather than "wrong".
+    rather than "wrong".  ``expected_if_none``, if given, replaces ``expected`` in the message for a
+    missing ``return``.
     """
     try:
         result = function(*args, **(kwargs or {}))
@@ -90,8 +91,36 @@ def call_learner(function: Callable, args: tuple = (), kwargs: dict | None = Non
     except Exception as error:
         raise crashed(what, case, expected, error, hint) from error
     if result is None:
-        raise CheckFailed(what, case, expected, None, RETURN_HINT)
+        raise CheckFailed(what, case, expected if expected_if_none is None else expected_if_none, None, RETURN_HINT)
     return result
+
+
+def array_text(array: Any, threshold: int | None = None, *, indent: bool = True) -> Verbatim:
+    """An array rounded to 4 decimals, printed as NumPy prints it, for a check's message.
+
+    ``threshold`` is :func:`numpy.array2string`'s: above that many entries the middle is
+    summarised with ``...`` (``None``: NumPy's print option, 1000 unless changed).  With
+    ``indent``, continuation lines line up under the first one after "expected "/"got      ".
+    """
+    text = np.array2string(np.round(np.asarray(array, dtype=float), 4), separator=", ", threshold=threshold)
+    return Verbatim(text.replace("\n", "\n             ") if indent else text)
+
+
+def loss_name(loss: Any) -> str:
+    """A compiled Keras loss as a snake_case name ("sparse_categorical_crossentropy", …).
+
+    Takes what ``model.loss`` holds: a string, a loss function, a loss object (whose ``name``
+    is used, else its class name in snake_case), or a list or dict of several losses.
+    Needs no Keras import.
+    """
+    import re
+
+    if isinstance(loss, (list, tuple, dict)):
+        return "several losses"
+    if isinstance(loss, str):
+        return loss.lower()
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name)).lower()
 
 
 def _require_callable(function: Any, name: str) -> None:
@@ -175,8 +204,8 @@ def expect_function_table(function: Callable[..., Any], table: Iterable[tuple[Se
         except NotImplementedError:
             raise  # an unfinished exercise: the stub's own error says so best
         except Exception as error:  # a crash is a failed case, reported like one
-            raise CheckFailed(what, case, expected, f"{type(error).__name__}: {error}", case_hint) from error
+            raise crashed(what, case, expected, error, case_hint) from error
         if got is None and expected is not None:
-            case_hint = "it returned None: did you forget a `return` statement?"
+            case_hint = RETURN_HINT
         expect_equal(expected, got, what=what, case=case, hint=case_hint, quiet=True)
     passed(success or f"{what} is right on all {len(rows)} cases.")

@@ -17,26 +17,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from neuronlab.check import CheckFailed, RETURN_HINT, Verbatim, _require_callable, crashed, passed
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, array_text, call_learner, passed
 from neuronlab.mcp import name_two_input_function
 
 __all__ = ["xor_weights", "mlp_shapes", "mlp_forward", "output_layer", "dense_backward", "gradient_errors",
            "sigmoid_backward", "TASKS"]
 
 
-
-def _heaviside(z):
-    return (z >= 0).astype(float)
-
-
 def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # 1 / (1 + e^-z) without overflow
-
-
-def _array_text(array) -> Verbatim:
-    """An array rounded to 4 decimals, printed as NumPy prints it (continuation lines indented to the message)."""
-    return Verbatim(np.array2string(np.round(np.asarray(array, dtype=float), 4), separator=", ")
-                    .replace("\n", "\n             "))
 
 
 def _shape_text(shape: tuple) -> str:
@@ -60,8 +49,8 @@ def _as_float_array(value, name: str, what: str) -> np.ndarray:
     return array
 
 
-def _xor_shapes(W1, b1, W2, b2) -> int:
-    """Validate the four arrays' shapes; return the number of hidden units."""
+def _xor_shapes(W1, b1, W2, b2) -> None:
+    """Validate the four arrays' shapes (W1's columns set the number of hidden units)."""
     what = "the shapes of your XOR network"
     if W1.ndim != 2 or W1.shape[0] != 2:
         transposed = W1.ndim == 2 and W1.shape[1] == 2
@@ -82,7 +71,6 @@ def _xor_shapes(W1, b1, W2, b2) -> int:
     if b2.size != 1 or b2.ndim > 1:
         raise CheckFailed(what, "b2", Verbatim("shape (1,)"), Verbatim(_shape_text(b2.shape)),
                           "one bias for the single output unit: b2 = np.array([value]).")
-    return h
 
 
 def _xor_table(W1, b1, W2, b2, fires=lambda z: z >= 0):
@@ -172,15 +160,8 @@ def mlp_shapes(function: Callable) -> None:
     what = "your mlp_shapes"
     for m in (32, 1, 500):
         case = f"m = {m}"
-        try:
-            shapes = function(m)
-        except NotImplementedError:
-            raise
-        except Exception as error:
-            raise crashed(what, case, Verbatim("a dict of shapes"), error,
-                           "it crashed; call it in a cell of your own, e.g. mlp_shapes(32).") from error
-        if shapes is None:
-            raise CheckFailed(what, case, Verbatim("a dict of shapes"), None, RETURN_HINT)
+        shapes = call_learner(function, (m,), what=what, case=case, expected=Verbatim("a dict of shapes"),
+                              hint="it crashed; call it in a cell of your own, e.g. mlp_shapes(32).")
         if not isinstance(shapes, dict):
             raise CheckFailed(what, case, Verbatim("a dict like {'X': (m, 10), ...}"), Verbatim(type(shapes).__name__),
                               "return a dictionary with one shape per term.")
@@ -249,16 +230,10 @@ def mlp_forward(function: Callable) -> None:
         phi = _ACTIVATIONS[phi_name]
         expected = phi(phi(X @ W_h + b_h) @ W_o + b_o)
         case = f"X {X.shape}, W_h {W_h.shape}, b_h {b_h.shape}, W_o {W_o.shape}, b_o {b_o.shape}, phi={phi_name}"
-        try:
-            got = function(X.copy(), W_h.copy(), b_h.copy(), W_o.copy(), b_o.copy(), phi)
-        except NotImplementedError:
-            raise
-        except Exception as error:
-            raise crashed(what, case, Verbatim(f"an array of shape {expected.shape}"), error,
-                           "multiply in the order of the formula, X @ W_h then (…) @ W_o: each matrix's rows "
-                           "match the previous layer's columns, so no transpose is needed.") from error
-        if got is None:
-            raise CheckFailed(what, case, Verbatim(f"an array of shape {expected.shape}"), None, RETURN_HINT)
+        got = call_learner(function, (X.copy(), W_h.copy(), b_h.copy(), W_o.copy(), b_o.copy(), phi),
+                           what=what, case=case, expected=Verbatim(f"an array of shape {expected.shape}"),
+                           hint="multiply in the order of the formula, X @ W_h then (…) @ W_o: each matrix's rows "
+                                "match the previous layer's columns, so no transpose is needed.")
         try:
             got = np.asarray(got, dtype=float)
         except (TypeError, ValueError):
@@ -274,7 +249,7 @@ def mlp_forward(function: Callable) -> None:
         hint = next((text for variant, text in _forward_variants(X, W_h, b_h, W_o, b_o, phi, phi_name)
                      if variant.shape == got.shape and np.allclose(got, variant, rtol=1e-6, atol=1e-9)),
                     "compute the hidden layer H = φ(X W_h + b_h), then Y = φ(H W_o + b_o).")
-        raise CheckFailed(what, case, _array_text(expected[:2]), _array_text(got[:2]),
+        raise CheckFailed(what, case, array_text(expected[:2]), array_text(got[:2]),
                           hint + (" (The first two rows are shown.)" if m > 2 else ""))
     passed(f"mlp_forward computes Y = φ(φ(X W_h + b_h) W_o + b_o) on all {len(cases)} cases, m = 1 included.")
 
@@ -511,8 +486,6 @@ def _db_shape_hint(got_shape: tuple, m: int, k: int) -> str | None:
 
 
 def _unpack_gradients(result, case: str, what: str):
-    if result is None:
-        raise CheckFailed(what, case, Verbatim("a tuple (dX, dW, db)"), None, RETURN_HINT)
     try:
         dX, dW, db = result
         return tuple(np.asarray(g, dtype=float) for g in (dX, dW, db))
@@ -533,14 +506,10 @@ def dense_backward(function: Callable) -> None:
     for X, W, b, dZ in cases:
         (m, n), k = X.shape, W.shape[1]
         case = f"X {X.shape}, W {W.shape}, b {b.shape}, dZ {dZ.shape}"
-        try:
-            result = function(X.copy(), W.copy(), b.copy(), dZ.copy())
-        except NotImplementedError:
-            raise
-        except Exception as error:
-            raise crashed(what, case, Verbatim("(dX, dW, db)"), error,
-                           "check each product's shapes: dX must have X's shape (m, n), dW W's shape (n, k), db "
-                           "b's shape (k,), and dZ is (m, k).") from error
+        result = call_learner(function, (X.copy(), W.copy(), b.copy(), dZ.copy()), what=what, case=case,
+                              expected=Verbatim("(dX, dW, db)"), expected_if_none=Verbatim("a tuple (dX, dW, db)"),
+                              hint="check each product's shapes: dX must have X's shape (m, n), dW W's shape (n, k), "
+                                   "db b's shape (k,), and dZ is (m, k).")
         got = _unpack_gradients(result, case, what)
         for name, expected, mine in zip(("dX", "dW", "db"), _dense_reference(X, W, b, dZ), got):
             of = {"dX": "X", "dW": "W", "db": "b"}[name]
@@ -557,7 +526,7 @@ def dense_backward(function: Callable) -> None:
             generic = {"dX": "dX has X's shape (m, n): which product of dZ (m, k) and W (n, k) gives it?",
                        "dW": "Z[i, j] uses W[p, j] once per row i, times X[i, p]: dW adds these over the batch.",
                        "db": "each Z[i, j] contains b[j] once: db[j] adds dZ[i, j] over the rows i."}
-            raise CheckFailed(what, f"{case}, {name}", _array_text(expected), _array_text(mine), hint or generic[name])
+            raise CheckFailed(what, f"{case}, {name}", array_text(expected), array_text(mine), hint or generic[name])
     passed(f"dense_backward gives dX, dW and db right for all {len(cases)} batches (m = 1 and k = 1 included).")
 
 
@@ -576,15 +545,10 @@ def _broken(kind: str) -> Callable:
 
 
 def _errors(function, backward, arrays, case: str, what: str) -> dict:
-    try:
-        result = function(backward, *(a.copy() for a in arrays))
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        raise crashed(what, case, Verbatim("{'X': error, 'W': error, 'b': error}"), error,
-                       "it crashed; try it on small arrays in a cell of your own.") from error
-    if result is None:
-        raise CheckFailed(what, case, Verbatim("a dict of relative errors"), None, RETURN_HINT)
+    result = call_learner(function, (backward, *(a.copy() for a in arrays)), what=what, case=case,
+                          expected=Verbatim("{'X': error, 'W': error, 'b': error}"),
+                          expected_if_none=Verbatim("a dict of relative errors"),
+                          hint="it crashed; try it on small arrays in a cell of your own.")
     if not isinstance(result, dict) or sorted(result) != ["W", "X", "b"]:
         raise CheckFailed(what, case, Verbatim("{'X': error, 'W': error, 'b': error}"), Verbatim(repr(result)[:120]),
                           "return a dict with exactly the keys 'X', 'W' and 'b', each a relative error (a number).")
@@ -649,15 +613,9 @@ def sigmoid_backward(function: Callable) -> None:
         case = f"Z {Z.shape} with values from {Z.min():.3g} to {Z.max():.3g}"
         s = _sigmoid(Z)
         expected = dA * s * (1 - s)
-        try:
-            got = function(Z.copy(), dA.copy())
-        except NotImplementedError:
-            raise
-        except Exception as error:
-            raise crashed(what, case, Verbatim(f"an array of shape {Z.shape}"), error,
-                           "everything here is entry by entry: use *, not @.") from error
-        if got is None:
-            raise CheckFailed(what, case, Verbatim(f"an array of shape {Z.shape}"), None, RETURN_HINT)
+        got = call_learner(function, (Z.copy(), dA.copy()), what=what, case=case,
+                           expected=Verbatim(f"an array of shape {Z.shape}"),
+                           hint="everything here is entry by entry: use *, not @.")
         got = np.asarray(got, dtype=float)
         if got.shape != Z.shape:
             raise CheckFailed(what, case, Verbatim(_shape_text(Z.shape)), Verbatim(_shape_text(got.shape)),
@@ -669,5 +627,5 @@ def sigmoid_backward(function: Callable) -> None:
                  (dA * s, "σ'(z) is σ(z)(1 − σ(z)), not σ(z).")]
         hint = next((text for slip, text in slips if np.allclose(got, slip, rtol=1e-6, atol=1e-12)),
                     "dZ = dA · σ'(Z), entry by entry, with σ'(z) = σ(z)(1 − σ(z)).")
-        raise CheckFailed(what, case, _array_text(expected), _array_text(got), hint)
+        raise CheckFailed(what, case, array_text(expected), array_text(got), hint)
     passed(f"sigmoid_backward gives dZ = dA · σ(Z)(1 − σ(Z)) in all {len(cases)} cases.")

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from neuronlab import config
-from neuronlab.check import CheckFailed, RETURN_HINT, Verbatim, _require_callable, crashed, passed
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, array_text, call_learner, loss_name, passed
 
 __all__ = ["build_mlp", "learning_rate_sweep", "chosen_learning_rate", "make_callbacks", "test_accuracy",
            "checkpoint", "best_epoch", "TARGET_ACCURACY", "QUICK_TARGET_ACCURACY", "CHECKPOINT_NAME", "LOGS_NAME"]
@@ -37,23 +37,7 @@ CHECKPOINT_NAME, LOGS_NAME = "best.keras", "logs"
 _PROBE_RATE = 0.002
 
 
-def _shape(shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
 # ---------------------------------------------------------------------- exercise 1: the model
-def _loss_name(loss) -> str:
-    """The compiled loss as a snake_case name ("sparse_categorical_crossentropy", …)."""
-    import re
-
-    if isinstance(loss, (list, tuple, dict)):
-        return "several losses"
-    if isinstance(loss, str):
-        return loss.lower()
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
 def _activation_name(layer) -> str:
     activation = getattr(layer, "activation", None)
     return getattr(activation, "__name__", str(activation)) if activation is not None else "none"
@@ -68,17 +52,12 @@ def build_mlp(function: Callable) -> None:
     """
     import keras
 
+    from neuronlab.keras_models import _shape_text
+
     _require_callable(function, "build_mlp")
     what, case = "your build_mlp", f"build_mlp({_PROBE_RATE})"
-    try:
-        model = function(_PROBE_RATE)
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        raise crashed(what, case, Verbatim("a compiled keras model"), error,
-                       "call build_mlp(0.002) in a cell of your own and read the error.") from error
-    if model is None:
-        raise CheckFailed(what, case, Verbatim("a compiled keras model"), None, RETURN_HINT)
+    model = call_learner(function, (_PROBE_RATE,), what=what, case=case, expected=Verbatim("a compiled keras model"),
+                         hint="call build_mlp(0.002) in a cell of your own and read the error.")
     if not isinstance(model, keras.Model):
         raise CheckFailed(what, case, Verbatim("a keras.Model"), Verbatim(type(model).__name__),
                           "return the model itself (keras.Sequential([...])), not its summary or history.")
@@ -87,14 +66,15 @@ def build_mlp(function: Callable) -> None:
                           "start the Sequential list with keras.Input(shape=(28, 28)).")
     input_shape = tuple(model.inputs[0].shape)
     if input_shape != (None, 28, 28):
-        raise CheckFailed(what, f"{case}, the input shape", Verbatim("(None, 28, 28)"), Verbatim(_shape(input_shape)),
+        raise CheckFailed(what, f"{case}, the input shape", Verbatim("(None, 28, 28)"),
+                          Verbatim(_shape_text(input_shape)),
                           "MNIST images are 28 × 28 arrays: keras.Input(shape=(28, 28)), then a Flatten layer.")
     output_shape = tuple(model.outputs[0].shape)
     if output_shape != (None, 10):
         hint = ("the output still has the image's rows: put a keras.layers.Flatten() right after the input."
                 if len(output_shape) == 3 else "the output layer needs one unit per digit: Dense(10, ...).")
-        raise CheckFailed(what, f"{case}, the output shape", Verbatim("(None, 10)"), Verbatim(_shape(output_shape)),
-                          hint)
+        raise CheckFailed(what, f"{case}, the output shape", Verbatim("(None, 10)"),
+                          Verbatim(_shape_text(output_shape)), hint)
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     output_activation = _activation_name(dense[-1]) if dense else "none"
     if output_activation != "softmax":
@@ -115,7 +95,7 @@ def build_mlp(function: Callable) -> None:
     if not getattr(model, "compiled", False) or model.optimizer is None:
         raise CheckFailed(what, case, Verbatim("a compiled model"), Verbatim("a model that was never compiled"),
                           "call model.compile(loss=..., optimizer=..., metrics=[...]) before returning it.")
-    loss = _loss_name(model.loss)
+    loss = loss_name(model.loss)
     if loss != "sparse_categorical_crossentropy":
         hints = {
             "categorical_crossentropy": "MNIST's labels are integers 0–9, not one-hot vectors: use "
@@ -144,10 +124,8 @@ def build_mlp(function: Callable) -> None:
     if not names & {"accuracy", "acc", "sparse_categorical_accuracy"}:
         raise CheckFailed(what, f"{case}, the metrics", ["accuracy"], sorted(names),
                           "compile with metrics=[\"accuracy\"] so that fit and evaluate report it.")
-    try:
-        again = function(_PROBE_RATE)
-    except Exception as error:  # pragma: no cover - it worked a moment ago
-        raise crashed(what, f"a second call of {case}", Verbatim("a new model"), error, "") from error
+    again = call_learner(function, (_PROBE_RATE,), what=what, case=f"a second call of {case}",
+                         expected=Verbatim("a new model"), hint=None)
     if again is model or any(a is b for a, b in zip(again.weights, model.weights)):
         raise CheckFailed(what, f"two calls of {case}", Verbatim("two separate models"), Verbatim("the same model"),
                           "build the model inside the function, so that each call starts from fresh weights "
@@ -155,14 +133,11 @@ def build_mlp(function: Callable) -> None:
     probabilities = np.asarray(model.predict(np.zeros((2, 28, 28), dtype="float32"), verbose=0))
     if probabilities.shape != (2, 10) or not np.allclose(probabilities.sum(axis=1), 1, atol=1e-4):
         raise CheckFailed(what, f"{case} on two blank images", Verbatim("rows of 10 probabilities summing to 1"),
-                          _array(probabilities), "the output layer must be Dense(10, activation=\"softmax\").")
+                          array_text(probabilities, indent=False),
+                          "the output layer must be Dense(10, activation=\"softmax\").")
     widths = " → ".join(f"{layer.units} {_activation_name(layer)}" for layer in dense)
     passed(f"your MLP is 28×28 → Flatten → {widths}, {model.count_params():,} parameters; "
            f"sparse categorical cross-entropy, {type(model.optimizer).__name__} with η = {_PROBE_RATE}, accuracy.")
-
-
-def _array(values) -> Verbatim:
-    return Verbatim(np.array2string(np.round(np.asarray(values, dtype=float), 4), separator=", "))
 
 
 # ---------------------------------------------------------------------- exercise 2: the learning rate
@@ -184,14 +159,15 @@ def learning_rate_sweep(finder) -> None:
     ratios = rates[1:] / rates[:-1]
     if not np.all(ratios > 1) or not np.allclose(ratios, ratios[0], rtol=1e-6):
         raise CheckFailed(what, "the rates", Verbatim("growing by the same factor at every batch"),
-                          _array(rates[:5]), "let the finder set the rate alone: no other callback or schedule.")
+                          array_text(rates[:5], indent=False),
+                          "let the finder set the rate alone: no other callback or schedule.")
     if rates[-1] / rates[0] < 1e3 and finder.stopped_by != "divergence":
         raise CheckFailed(what, "the range of rates tried", Verbatim("at least 3 decades (e.g. 1e-5 to 10)"),
                           Verbatim(f"{rates[0]:.1e} to {rates[-1]:.1e}"),
                           "start low (1e-5) and end high (10): the loss curve must show both the slow start and "
                           "the blow-up.")
     if not np.isfinite(losses[:5]).all():
-        raise CheckFailed(what, "the first losses", Verbatim("finite numbers"), _array(losses[:5]),
+        raise CheckFailed(what, "the first losses", Verbatim("finite numbers"), array_text(losses[:5], indent=False),
                           "the loss was already nan at the start: scale the pixels to [0, 1] and start from 1e-5.")
     how = "until the loss blew up" if finder.stopped_by == "divergence" else "to the end of the sweep"
     passed(f"the sweep ran {len(rates)} batches, η from {rates[0]:.1e} to {rates[-1]:.2g}, {how}.")
@@ -246,15 +222,10 @@ def make_callbacks(function: Callable) -> None:
         run_dir = Path(folder) / "run"
         run_dir.mkdir()
         case = "make_callbacks(run_dir) with a fresh run_dir"
-        try:
-            callbacks = function(run_dir)
-        except NotImplementedError:
-            raise
-        except Exception as error:
-            raise crashed(what, case, Verbatim("a list of three callbacks"), error,
-                           "call it in a cell of your own and read the error.") from error
-        if callbacks is None:
-            raise CheckFailed(what, case, Verbatim("a list of callbacks"), None, RETURN_HINT)
+        callbacks = call_learner(function, (run_dir,), what=what, case=case,
+                                 expected=Verbatim("a list of three callbacks"),
+                                 expected_if_none=Verbatim("a list of callbacks"),
+                                 hint="call it in a cell of your own and read the error.")
         if not isinstance(callbacks, (list, tuple)):
             raise CheckFailed(what, case, Verbatim("a list of callbacks"), Verbatim(type(callbacks).__name__),
                               "return [checkpoint, early_stopping, tensorboard].")
@@ -380,16 +351,10 @@ def best_epoch(function: Callable, logdir, history) -> None:
     values = np.asarray(logs["val_accuracy"], dtype=float)
     expected = (int(np.argmax(values)) + 1, float(values.max()))
     case = f"best_epoch({os.fspath(logdir)!r})"
-    try:
-        got = function(logdir)
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        raise crashed(what, case, Verbatim(f"{expected[0]}, {expected[1]:.4f}"), error,
-                       "read the logs with neuronlab.tensorboard.scalars(logdir) and look at the rows of run "
-                       "\"validation\" and tag \"epoch_accuracy\".") from error
-    if got is None:
-        raise CheckFailed(what, case, expected, None, RETURN_HINT)
+    got = call_learner(function, (logdir,), what=what, case=case,
+                       expected=Verbatim(f"{expected[0]}, {expected[1]:.4f}"), expected_if_none=expected,
+                       hint="read the logs with neuronlab.tensorboard.scalars(logdir) and look at the rows of run "
+                            "\"validation\" and tag \"epoch_accuracy\".")
     try:
         epoch, value = got
         epoch, value = int(epoch), float(value)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from neuronlab import config
-from neuronlab.check import CheckFailed, RETURN_HINT, Verbatim, _require_callable, crashed, passed
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, call_learner, crashed, loss_name, passed
 
 __all__ = ["search_space", "tuner_run", "test_accuracy", "learning_rate_finder", "TARGET_ACCURACY",
            "QUICK_TARGET_ACCURACY", "MIN_TRIALS", "SEARCH_TARGET", "FINDER_START", "FINDER_FACTOR"]
@@ -35,20 +35,6 @@ FINDER_START, FINDER_FACTOR = 1e-3, 1.2
 """The sweep exercise 2's check asks the learner's finder for: η = 1e-3 · 1.2**i at batch i."""
 
 
-
-def _shape(shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
-def _loss_name(loss) -> str:
-    import re
-
-    if isinstance(loss, str):
-        return loss.lower()
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name)).lower()
-
-
 # ---------------------------------------------------------------------- exercise 1: the search space
 def search_space(build_model: Callable) -> None:
     """Check ``build_model(hp)``: a valid search space with an ``Int``, a log-sampled ``Float`` and a ``Choice``,
@@ -58,6 +44,7 @@ def search_space(build_model: Callable) -> None:
     import keras_tuner as kt
 
     from neuronlab import tuning
+    from neuronlab.keras_models import _shape_text
 
     _require_callable(build_model, "build_model")
     what, case = "your build_model", "build_model(hp) with fresh hyperparameters"
@@ -86,9 +73,10 @@ def search_space(build_model: Callable) -> None:
                                    or "no Float"),
                           "sample the learning rate on a log scale: hp.Float(\"learning_rate\", 1e-4, 1e-2, "
                           "sampling=\"log\").")
-    model = build_model(kt.HyperParameters())
-    if model is None:
-        raise CheckFailed(what, case, Verbatim("a compiled keras model"), None, RETURN_HINT)
+    model = call_learner(build_model, (kt.HyperParameters(),), what=what, case=case,
+                         expected=Verbatim("a compiled keras model"),
+                         hint="call build_model(keras_tuner.HyperParameters()) in a cell of your own and read the "
+                              "error.")
     if not isinstance(model, keras.Model):
         raise CheckFailed(what, case, Verbatim("a keras.Model"), Verbatim(type(model).__name__),
                           "return the model itself.")
@@ -97,11 +85,11 @@ def search_space(build_model: Callable) -> None:
                           "start the Sequential list with keras.Input(shape=(28, 28)).")
     if tuple(model.inputs[0].shape) != (None, 28, 28):
         raise CheckFailed(what, f"{case}, the input shape", Verbatim("(None, 28, 28)"),
-                          Verbatim(_shape(model.inputs[0].shape)),
+                          Verbatim(_shape_text(model.inputs[0].shape)),
                           "Fashion-MNIST images are 28 × 28: keras.Input(shape=(28, 28)), then Flatten().")
     if tuple(model.outputs[0].shape) != (None, 10):
         raise CheckFailed(what, f"{case}, the output shape", Verbatim("(None, 10)"),
-                          Verbatim(_shape(model.outputs[0].shape)), "one output unit per class: Dense(10, ...).")
+                          Verbatim(_shape_text(model.outputs[0].shape)), "one output unit per class: Dense(10, ...).")
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     activation = getattr(getattr(dense[-1], "activation", None), "__name__", "none") if dense else "none"
     if activation != "softmax":
@@ -110,7 +98,7 @@ def search_space(build_model: Callable) -> None:
     if not getattr(model, "compiled", False) or model.optimizer is None:
         raise CheckFailed(what, case, Verbatim("a compiled model"), Verbatim("a model that was never compiled"),
                           "compile it inside build_model: the tuner trains what build_model returns.")
-    loss = _loss_name(model.loss)
+    loss = loss_name(model.loss)
     if loss != "sparse_categorical_crossentropy":
         raise CheckFailed(what, f"{case}, the loss", "sparse_categorical_crossentropy", loss,
                           "integer labels 0–9 and a softmax output: loss=\"sparse_categorical_crossentropy\".")
@@ -192,8 +180,8 @@ def test_accuracy(model, X_test, y_test) -> None:
                           Verbatim(f"values up to {X_test.max():g}"),
                           "scale the test images exactly as the training images.")
     accuracy = float(np.mean(np.asarray(model.predict(X_test, verbose=0)).argmax(axis=1) == y_test))
-    target = QUICK_TARGET_ACCURACY if config.quick_mode() else TARGET_ACCURACY
-    note = ", lowered for quick mode's small subset" if config.quick_mode() else ""
+    target = _quick_or_full((TARGET_ACCURACY, QUICK_TARGET_ACCURACY))
+    note = _quick_or_full(("", ", lowered for quick mode's small subset"))
     if accuracy < target:
         raise CheckFailed(what, f"{len(y_test)} test images{note}", Verbatim(f"at least {target:.0%}"),
                           Verbatim(f"{accuracy:.2%}"),

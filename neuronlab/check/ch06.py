@@ -19,22 +19,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
 
 from neuronlab.batchnorm import batch_norm_inference as _bn_reference
 from neuronlab.batchnorm import fuse_dense_batch_norm as _fuse_reference
-from neuronlab.check import CheckFailed, Verbatim, _require_callable, call_learner, passed
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, array_text, call_learner, passed
 
 __all__ = ["count_distinct_columns", "initial_values", "SELU_STATEMENTS", "selu_advantages", "SELU_CONDITIONS",
            "selu_conditions", "SITUATIONS", "activation_choices", "bn_inference", "fuse_dense_bn",
            "deep_mlp_builder", "VARIANTS", "comparison_results", "fastest_variant"]
 
-
-
-def _array_text(array) -> Verbatim:
-    return Verbatim(np.array2string(np.round(np.asarray(array, dtype=float), 4), separator=", ", threshold=20)
-                    .replace("\n", "\n             "))
+_array_text = partial(array_text, threshold=20)  # an array of more than 20 numbers is summarised with "..."
 
 
 # ---------------------------------------------------------------------- exercise 1: equal initial weights

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from neuronlab.check import CheckFailed, Verbatim, _require_callable, call_learner, passed
+from neuronlab.check import CheckFailed, Verbatim, _require_callable, call_learner, loss_name, passed
 
 __all__ = ["build_dnn", "build_dnn_batch_norm", "build_dnn_selu", "build_dnn_alpha_dropout", "standardise",
            "fit_model", "mc_predict_proba", "one_cycle_callback", "results_table", "RESULT_ROWS", "RESULT_COLUMNS"]
@@ -291,9 +291,9 @@ def fit_model(function: Callable, learning_rate: float = 0.003, max_epochs: int 
         raise CheckFailed(what, case, f"learning rate {learning_rate}",
                           f"learning rate {float(optimizer.learning_rate):g}",
                           "pass the function's learning_rate argument to Nadam.")
-    loss = model.loss if isinstance(model.loss, str) else type(model.loss).__name__
-    if "sparse" not in str(loss).lower():
-        raise CheckFailed(what, case, "sparse_categorical_crossentropy", Verbatim(str(loss)),
+    loss = loss_name(model.loss)
+    if "sparse" not in loss:
+        raise CheckFailed(what, case, "sparse_categorical_crossentropy", Verbatim(loss),
                           "the labels are class numbers 0–9: use loss='sparse_categorical_crossentropy'.")
     if "val_accuracy" not in logs:
         raise CheckFailed(what, case, Verbatim("val_loss and val_accuracy in the history"),

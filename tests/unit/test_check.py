@@ -100,6 +100,19 @@ def test_expect_function_table_reports_a_crash_as_a_failed_case_with_the_excepti
     assert isinstance(info.value.__cause__, ZeroDivisionError)
 
 
+def test_expect_function_table_shows_a_crash_in_one_line_and_names_a_missing_return():
+    def crashing(a):
+        raise ValueError("bad value\n  File \"x.py\", line 1\nthe real reason")
+
+    with pytest.raises(CheckFailed) as info:
+        check.expect_function_table(crashing, [((1,), 1)], what="f", hint="look")
+    assert info.value.got == "ValueError: the real reason" and isinstance(info.value.got, Verbatim)
+    assert "'ValueError" not in str(info.value) and "File " not in str(info.value)
+    with pytest.raises(CheckFailed) as info:
+        check.expect_function_table(lambda a: None, [((1,), 1)], what="f", hint="look")
+    assert info.value.hint == check.RETURN_HINT
+
+
 def test_expect_function_table_lets_a_stub_not_implemented_error_through_unchanged():
     stub_error = NotImplementedError("fill me in")
 
@@ -642,6 +655,54 @@ def test_call_learner_names_a_missing_return_and_lets_an_unfinished_stub_through
 
     with pytest.raises(NotImplementedError):
         call_learner(stub, what="your function", case=None, expected=1, hint=None)
+
+
+def test_call_learner_can_say_what_a_missing_return_should_have_given():
+    from neuronlab.check import RETURN_HINT, call_learner
+
+    with pytest.raises(CheckFailed) as failure:
+        call_learner(lambda: None, what="your function", case=None, expected=Verbatim("(a, b)"), hint="unused",
+                     expected_if_none=Verbatim("a tuple (a, b)"))
+    assert failure.value.expected == "a tuple (a, b)" and failure.value.hint == RETURN_HINT
+
+    def broken():
+        raise KeyError("a")
+
+    with pytest.raises(CheckFailed) as failure:
+        call_learner(broken, what="your function", case=None, expected=Verbatim("(a, b)"), hint="look",
+                     expected_if_none=Verbatim("a tuple (a, b)"))
+    assert failure.value.expected == "(a, b)" and failure.value.hint == "look"
+
+
+def test_array_text_rounds_indents_and_summarises_like_numpy():
+    from neuronlab.check import array_text
+
+    text = array_text([[1 / 3, 2.0], [3.0, 4.123456]])
+    assert isinstance(text, Verbatim)
+    assert text == "[[0.3333, 2.    ],\n              [3.    , 4.1235]]"
+    assert array_text([[1.0], [2.0]], indent=False) == "[[1.],\n [2.]]"
+    assert "..." in array_text(np.arange(30), threshold=20) and "..." not in array_text(np.arange(30))
+    assert "..." in array_text(np.arange(1001))
+
+
+def test_loss_name_reads_strings_functions_objects_and_classes():
+    from neuronlab.check import loss_name
+
+    class SparseCategoricalCrossentropy:
+        pass
+
+    class Named:
+        name = "mean_squared_error"
+
+    def sparse_categorical_crossentropy(y, p):
+        return 0
+
+    assert loss_name("Sparse_Categorical_Crossentropy") == "sparse_categorical_crossentropy"
+    assert loss_name(sparse_categorical_crossentropy) == "sparse_categorical_crossentropy"
+    assert loss_name(SparseCategoricalCrossentropy) == "sparse_categorical_crossentropy"
+    assert loss_name(SparseCategoricalCrossentropy()) == "sparse_categorical_crossentropy"
+    assert loss_name(Named()) == "mean_squared_error"
+    assert loss_name(["mse", "mae"]) == loss_name({"a": "mse"}) == "several losses"
 
 
 def test_error_summary_shortens_a_long_message():

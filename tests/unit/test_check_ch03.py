@@ -460,3 +460,16 @@ def test_sigmoid_backward_stub_and_non_function():
 def test_sigmoid_backward_on_large_inputs_needs_no_overflow_guard(recwarn):
     ch03.sigmoid_backward(good_sigmoid_backward)  # the naive 1 / (1 + e^-z) is fine on the check's range
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_missing_return_says_what_was_expected():
+    cases = [(ch03.mlp_shapes, lambda m: None, "a dict of shapes"),
+             (ch03.mlp_forward, lambda X, W_h, b_h, W_o, b_o, phi: None, "an array of shape (32, 3)"),
+             (ch03.dense_backward, lambda X, W, b, dZ: None, "a tuple (dX, dW, db)"),
+             (ch03.gradient_errors, lambda backward, X, W, b, G: None, "a dict of relative errors"),
+             (ch03.sigmoid_backward, lambda Z, dA: None, "an array of shape (4, 3)")]
+    for check, function, expected in cases:
+        with pytest.raises(CheckFailed) as failure:
+            check(function)
+        assert failure.value.expected == expected and failure.value.got is None
+        assert "forget a `return`" in failure.value.hint

@@ -72,6 +72,26 @@ def test_build_mlp_wants_a_new_model_per_call():
     assert "two separate models" in str(error) and "fresh weights" in str(error)
 
 
+def test_build_mlp_names_a_second_call_that_returns_nothing():
+    calls = []
+
+    def once(lr):
+        calls.append(lr)
+        return mlp(lr) if len(calls) == 1 else None
+
+    error = failure(ch04.build_mlp, once)
+    assert "a second call of build_mlp(0.002)" in str(error) and "forget a `return`" in str(error)
+
+
+def test_make_callbacks_and_best_epoch_name_a_missing_return():
+    error = failure(ch04.make_callbacks, lambda run_dir: None)
+    assert error.expected == "a list of callbacks" and "forget a `return`" in error.hint
+    error = failure(ch04.best_epoch, lambda logdir: None, "logs", {"val_accuracy": [0.5, 0.75, 0.625]})
+    assert error.expected == (2, 0.75) and "forget a `return`" in error.hint
+    error = failure(ch04.best_epoch, lambda logdir: 1 / 0, "logs", {"val_accuracy": [0.5, 0.75, 0.625]})
+    assert error.expected == "2, 0.7500" and error.got == "ZeroDivisionError: division by zero"
+
+
 def test_build_mlp_rejects_a_schedule_and_reports_a_crash():
     schedule = keras.optimizers.schedules.ExponentialDecay(0.002, 10, 0.5)
 

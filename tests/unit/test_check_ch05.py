@@ -159,6 +159,19 @@ def test_search_space_reports_a_crash_and_lets_a_stub_through():
 
 
 # --------------------------------------------------------------------- the search
+def test_search_space_reports_a_crash_when_it_builds_the_default_model():
+    calls = []
+
+    def crashes_the_second_time(hp):
+        calls.append(hp)
+        if len(calls) > 1:
+            raise KeyError("units")
+        return good_build_model(hp)
+
+    message = _failure(ch05.search_space, crashes_the_second_time)
+    assert "KeyError: 'units'" in message and "keras_tuner.HyperParameters()" in message
+
+
 def test_tuner_run_insists_on_a_folder_outside_the_repository(tmp_path, quick):
     tuner = _tuner(tmp_path)
     tuner.directory = str(config.REPOSITORY)  # as if the learner had left directory="." in the repository

@@ -234,6 +234,11 @@ def test_fit_model_must_return_the_history():
     assert "did you forget a `return`" in str(failure(lambda: ch07.fit_model(fit)))
 
 
+def test_fit_model_accepts_the_loss_as_a_function(capsys):
+    ch07.fit_model(fit_variant(loss=keras.losses.sparse_categorical_crossentropy))
+    assert capsys.readouterr().out.startswith("✔ Nadam")
+
+
 # --------------------------------------------------------------------- MC dropout mistakes
 @pytest.mark.parametrize(("function", "fragment"), [
     (lambda model, X, n: model.predict(X, verbose=0), "dropout is off at inference"),
