@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-__all__ = ["exponential_rates", "smooth", "suggest_learning_rate", "LearningRateFinder", "RunSummary"]
+__all__ = ["exponential_rates", "smooth", "suggest_learning_rate", "plot_finder", "LearningRateFinder", "RunSummary"]
 
 
 def _positive_number(value, name: str) -> float:
@@ -145,6 +145,50 @@ def suggest_learning_rate(rates, losses, *, beta: float = 0.9, divisor: float = 
 def _lower_is_better(metric: str) -> bool:
     """True for losses and errors (loss, mse, mae, rmse, …), False for scores such as accuracy."""
     return any(word in metric for word in ("loss", "error", "mse", "mae", "rmse", "crossentropy"))
+
+
+def plot_finder(rates, losses, ax=None, *, beta: float = 0.9, divisor: float = 10.0, show_raw: bool = True):
+    """Draw a finder's record: loss against learning rate (log scale), raw and smoothed, the suggestion marked.
+
+    Non-finite losses (a run that blew up at the end) are left out and counted in a note.
+    :meth:`LearningRateFinder.plot` and chapter 05's finder explorer both draw with it.
+
+    Parameters
+    ----------
+    rates, losses : array-like of shape (n,)
+        As recorded by :class:`LearningRateFinder` (``finder.rates``, ``finder.losses``).
+    ax : matplotlib Axes, optional
+    beta, divisor : as for :func:`suggest_learning_rate`
+    show_raw : bool, default True
+        Draw the raw batch losses under the smoothed curve.
+
+    Returns
+    -------
+    The matplotlib ``Axes``.
+    """
+    from neuronlab import plots
+
+    rates, losses = np.asarray(rates, dtype=float), np.asarray(losses, dtype=float)
+    suggestion = suggest_learning_rate(rates, losses, beta=beta, divisor=divisor)  # validates the record
+    finite = np.isfinite(losses)
+    rates, losses, dropped = rates[finite], losses[finite], int((~finite).sum())
+    smoothed = smooth(losses, beta)
+    best = float(rates[int(np.argmin(smoothed))])
+    ax = plots.new_axes(ax, figsize=(6.8, 3.6))
+    if show_raw:
+        ax.plot(rates, losses, color=plots.PALETTE["sky"], lw=0.8, label="batch loss")
+    ax.plot(rates, smoothed, color=plots.PALETTE["blue"], lw=2, label=f"smoothed (β = {beta:.2f})")
+    ax.axvline(best, color=plots.PALETTE["grey"], ls=":", lw=1.5, label=f"lowest smoothed loss at η = {best:.2g}")
+    ax.axvline(suggestion, color=plots.PALETTE["vermillion"], ls="--", lw=1.5,
+               label=f"suggestion η = {suggestion:.2g} (÷ {divisor:g})")
+    start = float(np.max(losses[:max(2, len(losses) // 20)]))  # the loss before any progress
+    ax.set(xscale="log", xlabel="learning rate η (log scale)", ylabel="training loss",
+           ylim=(0, 1.3 * max(start, float(smoothed[0]))), title="Learning-rate finder: loss of each batch as η grows")
+    ax.legend(fontsize=8, loc="lower left")
+    if dropped:
+        ax.text(0.99, 0.98, f"{dropped} non-finite loss{'es' if dropped > 1 else ''} not shown",
+                transform=ax.transAxes, ha="right", va="top", fontsize=8, color=plots.PALETTE["grey"])
+    return ax
 
 
 # ---------------------------------------------------------------------------------------------- Keras classes
@@ -311,28 +355,11 @@ def _keras_classes() -> dict[str, type]:
         def plot(self, ax=None, *, beta: float = 0.9, divisor: float = 10.0):
             """Draw loss against learning rate (log scale), raw and smoothed, with the suggestion marked.
 
-            Returns the matplotlib ``Axes``.
+            Returns the matplotlib ``Axes`` (see :func:`plot_finder`).
             """
-            from neuronlab import plots
-
             if len(self.losses) < 2:
                 raise ValueError("the finder has recorded fewer than two batches: run fit with it first")
-            ax = plots.new_axes(ax, figsize=(6.5, 3.4))
-            rates, losses = np.asarray(self.rates), np.asarray(self.losses)
-            finite = np.isfinite(losses)
-            smoothed = smooth(losses[finite], beta)
-            suggestion = self.suggestion(beta=beta, divisor=divisor)
-            best = rates[finite][int(np.argmin(smoothed))]
-            ax.plot(rates[finite], losses[finite], color=plots.PALETTE["sky"], lw=1, label="batch loss")
-            ax.plot(rates[finite], smoothed, color=plots.PALETTE["blue"], lw=2, label=f"smoothed (β = {beta:g})")
-            ax.axvline(best, color=plots.PALETTE["grey"], ls=":", label=f"lowest smoothed loss, {best:.2g}")
-            ax.axvline(suggestion, color=plots.PALETTE["vermillion"], ls="--", label=f"suggestion ÷{divisor:g}, "
-                                                                                      f"{suggestion:.2g}")
-            top = np.percentile(losses[finite], 95) if finite.sum() > 20 else losses[finite].max()
-            ax.set(xscale="log", xlabel="learning rate (log scale)", ylabel="loss",
-                   ylim=(0, max(1.05 * top, 1.2 * losses[finite][0])), title="Learning-rate finder")
-            ax.legend(fontsize=8)
-            return ax
+            return plot_finder(self.rates, self.losses, ax, beta=beta, divisor=divisor)
 
 
     class RunSummary(keras.callbacks.Callback):

@@ -24,7 +24,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from neuronlab import plots
-from neuronlab.callbacks import smooth, suggest_learning_rate
+from neuronlab.callbacks import plot_finder, smooth, suggest_learning_rate
 from neuronlab.widgets.base import Explorable
 
 __all__ = ["DIVISORS", "SMOOTHING_MAX", "LearningRateFinderPlot", "FinderState", "VIEWS", "TunerResultsExplorer",
@@ -98,6 +98,7 @@ class LearningRateFinderPlot(Explorable):
         if divisor not in DIVISORS:
             raise ValueError(f"divisor must be one of {list(DIVISORS)}, got {divisor!r}")
         self.rates, self.losses = rates[finite], losses[finite]
+        self._record = (rates, losses)  # as recorded: the plot counts the non-finite losses it leaves out
         self._dropped = int((~finite).sum())
         self._initial = (round(float(beta), 2), divisor)
         super().__init__()
@@ -132,23 +133,7 @@ class LearningRateFinderPlot(Explorable):
 
         fig = Figure(figsize=(6.8, 3.6))
         fig.subplots_adjust(left=0.1, right=0.98, bottom=0.14, top=0.91)  # a fixed layout redraws faster
-        ax = fig.add_subplot()
-        if state.show_raw:
-            ax.plot(state.rates, state.losses, color=plots.PALETTE["sky"], lw=0.8, label="batch loss")
-        ax.plot(state.rates, state.smoothed, color=plots.PALETTE["blue"], lw=2,
-                label=f"smoothed (β = {state.beta:.2f})")
-        ax.axvline(state.best_rate, color=plots.PALETTE["grey"], ls=":", lw=1.5,
-                   label=f"lowest smoothed loss at η = {state.best_rate:.2g}")
-        ax.axvline(state.suggestion, color=plots.PALETTE["vermillion"], ls="--", lw=1.5,
-                   label=f"suggestion η = {state.suggestion:.2g} (÷ {state.divisor:g})")
-        start = float(np.max(state.losses[:max(2, len(state.losses) // 20)]))  # the loss before any progress
-        top = 1.3 * max(start, float(state.smoothed[0]))
-        ax.set(xscale="log", xlabel="learning rate η (log scale)", ylabel="training loss", ylim=(0, top),
-               title="Learning-rate finder: loss of each batch as η grows")
-        ax.legend(fontsize=8, loc="lower left")
-        if state.dropped:
-            ax.text(0.99, 0.98, f"{state.dropped} non-finite loss{'es' if state.dropped > 1 else ''} not shown",
-                    transform=ax.transAxes, ha="right", va="top", fontsize=8, color=plots.PALETTE["grey"])
+        plot_finder(*self._record, fig.add_subplot(), beta=state.beta, divisor=state.divisor, show_raw=state.show_raw)
         return fig
 
 

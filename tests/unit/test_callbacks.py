@@ -198,6 +198,19 @@ def test_finder_plot_draws_raw_and_smoothed_losses():
     assert "suggestion" in ax.get_legend().get_texts()[-1].get_text()
 
 
+def test_plot_finder_leaves_out_and_counts_non_finite_losses():
+    from neuronlab.callbacks import plot_finder
+
+    rates = np.geomspace(1e-4, 1.0, 40)
+    losses = np.r_[np.linspace(2.0, 0.5, 30), np.linspace(0.6, 5.0, 8), np.inf, np.nan]
+    ax = plot_finder(rates, losses, show_raw=False)
+    assert len(ax.lines) == 3                         # smoothed curve, lowest loss, suggestion
+    assert all(np.isfinite(line.get_ydata()).all() for line in ax.lines[:1])
+    assert any(text.get_text() == "2 non-finite losses not shown" for text in ax.texts)
+    with pytest.raises(ValueError, match="at least two finite losses"):
+        plot_finder(rates[:2], [np.nan, np.inf])
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(start=0.0), ValueError, "start must be a finite number > 0"),
     (dict(start=1.0, end=0.1), ValueError, "end must be larger than start"),
