@@ -6,7 +6,7 @@ early chapters never pay for importing TensorFlow.
 """
 
 from neuronlab.config import SEED, epochs, quick_mode
-from neuronlab.notebook import glue, setup
+from neuronlab.notebook import claim, glue, setup
 
 __version__ = "0.1.0"
-__all__ = ["SEED", "epochs", "quick_mode", "glue", "setup", "__version__"]
+__all__ = ["SEED", "epochs", "quick_mode", "glue", "claim", "setup", "__version__"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from neuronlab import config, data
 
-__all__ = ["setup", "glue", "stderr_silenced"]
+__all__ = ["setup", "glue", "claim", "ClaimFailed", "stderr_silenced"]
 
 
 @contextlib.contextmanager
@@ -148,3 +148,48 @@ def glue(name: str, value, display: bool = False) -> None:
         ipy_display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
     else:
         myst_glue(name, value, display=display)
+
+
+class ClaimFailed(RuntimeError):
+    """A sentence in the prose states something this run of the notebook does not show."""
+
+
+def claim(name: str, condition, message: str) -> None:
+    """Check that the run supports a sentence of the prose; stop the notebook if not.
+
+    Numbers in the text come from the run through :func:`glue`; comparisons and
+    conclusions ("SELU beats ReLU", "the error shrinks with width") are checked
+    here, so that re-executing a notebook whose results changed fails at the cell
+    that makes the claim instead of leaving a false sentence on the page.  Call it
+    in the hidden cell beside the ``glue`` calls (tag ``remove-cell``).
+
+    Parameters
+    ----------
+    name : str
+        A short identifier of the claim, e.g. ``"selu_beats_relu"``.
+    condition : bool
+        What the run must show for the sentence to be true (a Python or NumPy bool).
+    message : str
+        The sentence's premise in words, shown when the condition is false.
+
+    Raises
+    ------
+    ClaimFailed
+        When ``condition`` is false.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string, got {name!r}")
+    if not isinstance(message, str) or not message:
+        raise TypeError(f"message must be a non-empty string, got {message!r}")
+    if type(condition).__module__ == "numpy" and getattr(condition, "ndim", None) == 0:
+        condition = condition.item()
+    if not isinstance(condition, bool):
+        raise TypeError(
+            f"condition of claim {name!r} must be a bool (a comparison), "
+            f"got {type(condition).__name__}"
+        )
+    if not condition:
+        raise ClaimFailed(
+            f"claim {name!r} is false for this run: the text says {message!r}; "
+            "rewrite the sentence or find out why the result changed"
+        )

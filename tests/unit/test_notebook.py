@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import neuronlab
@@ -86,3 +87,25 @@ def test_glue_stores_numpy_scalars_as_plain_numbers_so_format_specs_work(monkeyp
     assert type(stored["share"]) is float and repr(stored["share"]) == "0.625"
     assert type(stored["count"]) is int
     assert isinstance(stored["array"], np.ndarray)  # arrays are left alone
+
+
+def test_claim_passes_silently_when_the_run_supports_the_sentence():
+    assert neuronlab.claim("wider_is_better", 0.1 < 0.2, "the wider net fits better") is None
+    assert neuronlab.claim("numpy_bool", np.float64(0.3) > 0.2, "numpy comparisons count") is None
+
+
+def test_claim_stops_the_notebook_naming_the_claim_and_its_sentence():
+    with pytest.raises(notebook.ClaimFailed, match="wider_is_better.*the wider net fits better"):
+        neuronlab.claim("wider_is_better", 0.3 < 0.2, "the wider net fits better")
+
+
+@pytest.mark.parametrize("condition", [1, 0.5, "yes", None, np.array([True, True])])
+def test_claim_wants_a_comparison_not_a_truthy_value(condition):
+    with pytest.raises(TypeError, match="condition of claim 'x' must be a bool"):
+        neuronlab.claim("x", condition, "something")
+
+
+@pytest.mark.parametrize("name", ["", None, 3])
+def test_claim_rejects_empty_or_non_string_name(name):
+    with pytest.raises(TypeError, match="name must be a non-empty string"):
+        neuronlab.claim(name, True, "something")
