@@ -62,6 +62,26 @@ def test_fashion_mnist_quick_shapes_and_same_subset_twice(quick, offline_data):
     assert np.array_equal(x_test, xt_again)
 
 
+def test_fashion_mnist_splits_hold_out_the_last_twelfth_scaled_to_float32(quick, offline_data):
+    keras_module()
+    (x_full, y_full), (x_test_raw, y_test_raw) = data.load_fashion_mnist()
+    train, valid, test = data.fashion_mnist_splits()
+    assert split_shapes([train, valid, test]) == [
+        ((5500, 28, 28), np.float32, (5500,), np.uint8), ((500, 28, 28), np.float32, (500,), np.uint8),
+        ((1000, 28, 28), np.float32, (1000,), np.uint8)]
+    assert np.array_equal(valid[1], y_full[-500:]) and np.array_equal(test[1], y_test_raw)
+    assert np.allclose(train[0], x_full[:-500] / 255.0, atol=1e-7)
+    assert 0.0 <= train[0].min() and train[0].max() == 1.0
+    flat_train, _, flat_test = data.fashion_mnist_splits(flatten=True)
+    assert flat_train[0].shape == (5500, 784) and flat_test[0].shape == (1000, 784)
+    assert np.array_equal(flat_train[0], train[0].reshape(5500, 784))
+
+
+def test_fashion_mnist_splits_rejects_a_non_bool_flatten():
+    with pytest.raises(TypeError, match="flatten must be True or False, got 'yes'"):
+        data.fashion_mnist_splits(flatten="yes")
+
+
 def test_mnist_quick_shapes_and_same_subset_twice(quick, offline_data):
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     assert split_shapes([(x_train, y_train), (x_test, y_test)]) == [
