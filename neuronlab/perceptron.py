@@ -8,14 +8,16 @@ Training follows the perceptron learning rule, one sample at a time: when output
 *k* gets sample *x* wrong, ``W[:, k] += eta0 * t * x`` and ``b[k] += eta0 * t``,
 where ``t`` is the target as -1 or +1.
 
-The course's convention for ``z = 0``, as in scikit-learn and in the convergence proof:
+The course's one convention for ``z = 0``:
 
-- in training, a mistake is ``t * z <= 0``: a sample exactly on the boundary is
-  wrong whichever its class, so learning can start from all-zero weights;
-- :meth:`Perceptron.predict` sends ``z = 0`` to the negative class.
+- a unit's output is the Heaviside step, 1 at ``z = 0`` (:func:`heaviside`,
+  :meth:`Perceptron.predict`, and every exercise);
+- in training, a mistake is ``t * z <= 0`` (as in scikit-learn and in the
+  convergence proof): a sample exactly on the boundary is wrong whichever its
+  class, so learning can start from all-zero weights.
 
-(:func:`heaviside` is the textbook step, 1 at ``z = 0``; it only decides the
-output of a unit, never whether the perceptron rule updates.)
+scikit-learn's ``predict`` sends ``z = 0`` the other way, to the negative class;
+the fitted weights are the same, and only points exactly on the line differ.
 
 :class:`Perceptron` follows scikit-learn's :class:`sklearn.linear_model.Perceptron`
 closely enough to reproduce its weights: with ``shuffle=False`` on both and the
@@ -145,8 +147,9 @@ class Perceptron:
 
     Notes
     -----
-    A mistake is ``t * z <= 0`` (a sample on the boundary is wrong), while
-    :meth:`predict` sends ``z = 0`` to the negative class; both as in scikit-learn.
+    A mistake is ``t * z <= 0`` (a sample on the boundary is wrong), as in
+    scikit-learn, while :meth:`predict` applies the Heaviside step (``z = 0`` gives
+    the positive class; scikit-learn's ``predict`` gives the negative one).
 
     An output stops learning after its first epoch without a mistake: no sample
     can ever trigger an update again, so scikit-learn's extra ``n_iter_no_change``
@@ -388,13 +391,14 @@ class Perceptron:
     def predict(self, X) -> np.ndarray:
         """Labels (n_samples,) from ``classes_`` for one TLU, or 0/1 outputs (n_samples, n_outputs).
 
-        A point with ``z = 0`` goes to the negative class, as in scikit-learn (in
+        The Heaviside step: a point with ``z = 0`` goes to the positive class, as
+        :func:`heaviside` says (scikit-learn sends it to the negative class; in
         training it counts as a mistake for either class: ``t * z <= 0``).
         """
         Z = self.decision_function(X)
         if self.multi_output_:
-            return (Z > 0).astype(int)
-        return self.classes_[(Z > 0).astype(int)]
+            return (Z >= 0).astype(int)
+        return self.classes_[(Z >= 0).astype(int)]
 
     def score(self, X, y) -> float:
         """Accuracy: the fraction of samples (for several outputs, of entries) predicted right."""

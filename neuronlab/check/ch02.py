@@ -180,15 +180,20 @@ def perceptron_predict(function: Callable) -> None:
     """Check ``function(X, w, b)`` returns heaviside(X @ w + b), shape (n_samples,)."""
     _require_callable(function, "perceptron_predict")
     rng = np.random.default_rng(2)
+    tie = np.array([[1.0, 1.0], [2.0, 0.0], [0.5, 0.5], [3.0, 0.0]])  # z = 0 on rows 0, 1
     cases = [(rng.normal(size=(6, 2)), np.array([1.0, -2.0]), 0.5),
              (rng.normal(size=(5, 3)), np.array([-0.5, 0.25, 2.0]), -1.0),
-             (rng.normal(size=(1, 2)), np.array([0.0, 1.0]), 3.0)]
+             (rng.normal(size=(1, 2)), np.array([0.0, 1.0]), 3.0),
+             (tie, np.array([1.0, 1.0]), -2.0)]
     for X, w, b in cases:
         z = X @ w + b
         expected = (z >= 0).astype(int)
         case = f"X of shape {X.shape}, w={w.tolist()}, b={b}"
         recipe = ["import numpy as np", f"X = np.random.default_rng(0).normal(size={X.shape})",
                   f"w, b = np.array({w.tolist()}), {b}"]
+        if X is tie:
+            case = f"X={tie.tolist()} (z = 0 exactly on the first two rows), w={w.tolist()}, b={b}"
+            recipe = ["import numpy as np", f"X = np.array({tie.tolist()})", f"w, b = np.array({w.tolist()}), {b}"]
         got = _call(function, (X.copy(), w.copy(), b), {}, what="your perceptron_predict", case=case,
                     expected=expected, recipe=recipe)
         if got is None:
@@ -200,12 +205,15 @@ def perceptron_predict(function: Callable) -> None:
                               "return one 0/1 prediction per row of X: X @ w has shape (n_samples,).")
         if np.array_equal(got, 1 - expected):
             hint = "the unit fires (1) where z >= 0: your outputs are the other way round."
+        elif np.array_equal(got, (z > 0).astype(int)):
+            hint = ("a point exactly on the boundary (z = 0) is predicted 1: the Heaviside step is "
+                    "z >= 0, not z > 0 (scikit-learn's predict differs here; this course uses Heaviside).")
         elif set(np.unique(got)) <= {-1, 1} and np.array_equal(got, 2 * expected - 1):
             hint = "predict with 0/1 labels (the Heaviside step), not -1/+1."
         else:
             hint = "compute z = X @ w + b for all rows at once, then apply the Heaviside step."
         expect_equal(expected, got, what="your perceptron_predict", case=case, hint=hint, quiet=True)
-    passed(f"perceptron_predict is right on all {len(cases)} cases.")
+    passed(f"perceptron_predict is right on all {len(cases)} cases, z = 0 included.")
 
 
 # ---------------------------------------------------------------------- exercise 2
@@ -471,22 +479,35 @@ def layer_forward(function: Callable) -> None:
     """Check ``function(X, W, b)`` computes heaviside(X @ W + b) with shape (m, k)."""
     _require_callable(function, "layer_forward")
     rng = np.random.default_rng(5)
-    for m, n, k in [(4, 3, 2), (1, 5, 3), (32, 784, 10)]:
-        X, W, b = rng.normal(size=(m, n)), rng.normal(size=(n, k)), rng.normal(size=k)
+    tie = (np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([-1.0, 0.0]))
+    for m, n, k in [(4, 3, 2), (1, 5, 3), (32, 784, 10), (None, None, None)]:
+        if m is None:  # z = 0 exactly in two of the four entries
+            X, W, b = tie
+            case = f"X={X.tolist()}, W={W.tolist()}, b={b.tolist()} (z = 0 in two entries)"
+            recipe = ["import numpy as np", f"X, W = np.array({X.tolist()}), np.array({W.tolist()})",
+                      f"b = np.array({b.tolist()})"]
+        else:
+            X, W, b = rng.normal(size=(m, n)), rng.normal(size=(n, k)), rng.normal(size=k)
+            case = f"X {X.shape}, W {W.shape}, b {b.shape}"
+            recipe = ["import numpy as np", "rng = np.random.default_rng(0)",
+                      f"X, W = rng.normal(size=({m}, {n})), rng.normal(size=({n}, {k}))",
+                      f"b = rng.normal(size={k})"]
         expected = (X @ W + b >= 0).astype(int)
-        case = f"X {X.shape}, W {W.shape}, b {b.shape}"
         got = _call(function, (X.copy(), W.copy(), b.copy()), {}, what="your layer_forward", case=case,
-                    expected=Verbatim(f"an array of shape {expected.shape}"),
-                    recipe=["import numpy as np", "rng = np.random.default_rng(0)",
-                            f"X, W = rng.normal(size=({m}, {n})), rng.normal(size=({n}, {k}))",
-                            f"b = rng.normal(size={k})"])
+                    expected=Verbatim(f"an array of shape {expected.shape}"), recipe=recipe)
         if got is None:
             raise CheckFailed("your layer_forward", case, f"an array of shape {expected.shape}", None,
                               "it returned None: did you forget a `return` statement?")
         got = np.asarray(got)
-        hint = ("the output has one row per sample and one column per TLU: (m, k)." if got.shape != expected.shape
-                else "compute X @ W + b, then the Heaviside step (1 where z >= 0).")
+        if got.shape != expected.shape:
+            hint = "the output has one row per sample and one column per TLU: (m, k)."
+        elif np.array_equal(got, (X @ W + b > 0).astype(int)):
+            hint = "a TLU with z = 0 exactly outputs 1: the Heaviside step is z >= 0, not z > 0."
+        else:
+            hint = "compute X @ W + b, then the Heaviside step (1 where z >= 0)."
+
         if got.shape != expected.shape:
             raise CheckFailed("your layer_forward", case, f"shape {expected.shape}", f"shape {got.shape}", hint)
         expect_equal(expected, got, what="your layer_forward", case=case, hint=hint, quiet=True)
-    passed("layer_forward computes H = heaviside(X @ W + b) for every batch shape tried.")
+    passed("layer_forward computes H = heaviside(X @ W + b) for every batch shape tried, "
+           "z = 0 included.")

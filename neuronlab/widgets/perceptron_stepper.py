@@ -163,7 +163,7 @@ def stepper_state(dataset: str = "separable blobs", mode: str = "one sample", st
     mistake = bool(run.mistakes[now - 1]) if presented is not None else False
     epoch = int(np.searchsorted(run.epoch_ends, now)) + 1 if now else 0
     z = run.X @ weights[:2] + weights[2]
-    accuracy = float(np.mean((z > 0).astype(int) == run.y))
+    accuracy = float(np.mean((z >= 0).astype(int) == run.y))  # Heaviside, as predict
     mistakes_so_far = int(run.mistakes[:now].sum())
     return StepperState(run, now, weights, previous, presented, mistake, highlighted, epoch,
                         mistakes_so_far, accuracy, _message(run, now, mode, presented, mistake, highlighted))

@@ -152,6 +152,7 @@ def test_perceptron_fit_shuffling_is_caught_with_the_order_hint():
     (lambda X, w, b: 2 * good_predict(X, w, b) - 1, "0/1 labels"),
     (lambda X, w, b: good_predict(X, w, b)[:, None], "one 0/1 prediction per row"),
     (lambda X, w, b: None, "forget a `return`"),
+    (lambda X, w, b: (X @ w + b > 0).astype(int), r"z >= 0, not z > 0"),
 ])
 def test_perceptron_predict_names_the_mistake(predict, words):
     with pytest.raises(CheckFailed, match=words):
@@ -376,6 +377,11 @@ def test_layer_forward_wrong_shape_and_values():
         ch02.layer_forward(lambda X, W, b: (X @ W + b >= 0).astype(int).T)
     with pytest.raises(CheckFailed, match="Heaviside"):
         ch02.layer_forward(lambda X, W, b: (X @ W >= 0).astype(int))
+
+
+def test_layer_forward_visible_check_tries_a_tie_and_names_it():
+    with pytest.raises(CheckFailed, match=r"z = 0 in two entries[\s\S]*z >= 0, not z > 0"):
+        ch02.layer_forward(lambda X, W, b: (X @ W + b > 0).astype(int))
 
 
 def test_untouched_templates_say_not_implemented():

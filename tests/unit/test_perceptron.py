@@ -505,7 +505,7 @@ def test_a_sample_on_the_boundary_counts_as_a_mistake_in_training():
     assert model.mistakes_per_epoch_ == [1] and model.coef_.tolist() == [[0.0, -2.0]]
 
 
-def test_predict_sends_z_equal_zero_to_the_negative_class_like_sklearn():
+def test_predict_sends_z_equal_zero_to_the_positive_class_like_heaviside():
     X, y = np.array([[2.0, 0.0], [-2.0, 0.0]]), np.array([1, 0])
     ours = Perceptron(shuffle=False).fit(X, y)
     theirs = sklearn_fit(X, y)
@@ -514,11 +514,12 @@ def test_predict_sends_z_equal_zero_to_the_negative_class_like_sklearn():
     assert ours.intercept_.tolist() == theirs.intercept_.tolist() == [1.0]
     on_boundary = np.array([[-0.5, 7.0], [-0.5, -3.0]])
     assert ours.decision_function(on_boundary).tolist() == [0.0, 0.0]
-    assert ours.predict(on_boundary).tolist() == theirs.predict(on_boundary).tolist() == [0, 0]
+    assert ours.predict(on_boundary).tolist() == heaviside([0.0, 0.0]).tolist() == [1, 1]
+    assert theirs.predict(on_boundary).tolist() == [0, 0]  # scikit-learn: the other way round
     strings = Perceptron(shuffle=False).fit(X, np.array(["no", "yes"])[y])
-    assert strings.predict(on_boundary).tolist() == ["no", "no"]
+    assert strings.predict(on_boundary).tolist() == ["yes", "yes"]
     multi = Perceptron(shuffle=False).fit(X, y[:, None])
-    assert multi.predict(on_boundary).tolist() == [[0], [0]]
+    assert multi.predict(on_boundary).tolist() == [[1], [1]]
 
 
 # --- bad input -----------------------------------------------------------------------------------
