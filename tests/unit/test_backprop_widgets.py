@@ -2,7 +2,6 @@
 
 import inspect
 import re
-import time
 
 import ipywidgets as widgets
 import numpy as np
@@ -232,16 +231,13 @@ def test_explorer_z_slider_clamps_to_the_plotted_range(explorer):
     assert explorer.controls["z"].value == 5.0 and explorer.current_state().z == 5.0
 
 
-def test_each_explorer_control_change_redraws_once_in_well_under_a_second(explorer, shown):
+def test_each_explorer_control_change_redraws_once(explorer, shown):
     assert len(shown) == 1  # drawn once when built
     changes = [("activation", "ReLU"), ("z", -2.5), ("compare", "softplus"), ("activation", "step"),
                ("z", 0.0), ("compare", "none"), ("activation", "softplus")]
     for count, (name, value) in enumerate(changes, start=2):
         before = shown[-1]
-        start = time.process_time()  # CPU time of this process, whatever else the machine runs
         explorer.controls[name].value = value
-        elapsed = time.process_time() - start
-        assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
         assert len(shown) == count, f"{name}={value!r} redrew {len(shown) - count + 1} times"
         assert shown[-1] != before, f"{name}={value!r} did not change the picture"
     assert shown[-1] == explorer.png()
@@ -525,16 +521,13 @@ def test_stepper_sliders_clamp_to_their_ranges(stepper):
     assert stepper.values()["step"] == N_STEPS and stepper.values()["y"] == 1.0 and stepper.values()["w1"] == -3.0
 
 
-def test_each_stepper_control_change_redraws_once_in_well_under_a_second(stepper, shown):
+def test_each_stepper_control_change_redraws_once(stepper, shown):
     assert len(shown) == 1
     changes = [("step", 1), ("step", 9), ("step", 14), ("x1", -2.0), ("x2", 1.0), ("w1", 2.0), ("w2", -1.5),
                ("b", 0.7), ("y", 0.0), ("step", N_STEPS)]
     for count, (name, value) in enumerate(changes, start=2):
         before = shown[-1]
-        start = time.process_time()
         stepper.controls[name].value = value
-        elapsed = time.process_time() - start
-        assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
         assert len(shown) == count, f"{name}={value!r} redrew {len(shown) - count + 1} times"
         assert shown[-1] != before, f"{name}={value!r} did not change the picture"
     assert shown[-1] == stepper.png()

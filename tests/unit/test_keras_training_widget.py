@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ from neuronlab.widgets.keras_training import ANY, ORDERS, SHOW, PredictionBrowse
 from widget_helpers import SITE_WIDTH, png_size
 
 CLASSES = ["zero", "one", "two"]
-REDRAW_BUDGET = 0.5  # seconds from a control change to the new picture
 
 pytestmark = pytest.mark.usefixtures("shown")
 
@@ -121,13 +119,12 @@ def test_constructor_validates_its_arrays(change, match):
         PredictionBrowser(**arguments)
 
 
-def test_every_control_change_redraws_once_within_budget(browser, shown):
+def test_every_control_change_redraws_once(browser, shown):
+    """Speed: ``python -m neuronlab.tools.bench widgets`` ("redraw · prediction browser")."""
     shown.clear()
     for values in (dict(position=3), dict(show="mistakes"), dict(order=ORDERS[1]), dict(true_class="two"),
                    dict(true_class=ANY, show="all", order=ORDERS[0], position=1)):
-        start = time.perf_counter()
         browser.set(**values)
-        assert time.perf_counter() - start < REDRAW_BUDGET
     assert len(shown) == 5
 
 

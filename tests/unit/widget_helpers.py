@@ -1,7 +1,6 @@
 """Constants and small helpers shared by the widget unit tests (imported as ``from widget_helpers import ...``)."""
 
 import base64
-import time
 
 from matplotlib.text import Text
 
@@ -21,15 +20,3 @@ def texts(figure):
     """Every visible non-empty text of a drawn figure (tick labels exist only once it is drawn)."""
     figure.canvas.draw()
     return [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
-
-
-def timed_set(widget, **values):
-    """Seconds for ``widget.set(**values)`` (state, figure and PNG): the smaller of wall-clock and CPU time.
-
-    Wall-clock is what a learner waits; CPU time ignores the other jobs sharing this machine's two cores
-    (but counts NumPy's extra threads).  A redraw that is slow by either measure alone is not the widget's
-    fault; one slow by both is.
-    """
-    wall, cpu = time.perf_counter(), time.process_time()
-    widget.set(**values)
-    return min(time.perf_counter() - wall, time.process_time() - cpu)
