@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from neuronlab.tools import execute, exercises, stamp
-from neuronlab.tools.setup_cell import SETUP_CELL, repository_url
+from neuronlab.tools.setup_cell import SETUP_CELL, repository_url, setup_cell_for
 
 ROOT = Path(__file__).resolve().parents[2]
 STORED = execute.course_notebooks()  # chapters and solutions: notebooks whose outputs are stored
@@ -30,9 +30,21 @@ def test_the_course_has_notebooks_in_every_folder():
 
 @pytest.mark.parametrize("path", STORED, ids=_id)
 def test_stored_outputs_are_fresh_and_from_a_full_run(path):
+    """Fresh: same code cells, same neuronlab module code, same data files, same library versions."""
     result = stamp.freshness(path)
-    assert result.fresh, (f"{_id(path)}: {result.reason}. "
-                          f"Rerun it: python -m neuronlab.tools.execute {_id(path)}")
+    assert result.fresh, (f"{_id(path)} is stale: {result.reason}. Rerun it: python -m neuronlab.tools.execute "
+                          f"{_id(path)} (or --stale, which reruns every stale notebook)")
+
+
+@pytest.mark.parametrize("path", STORED, ids=_id)
+def test_peak_memory_stays_within_budget(path):
+    """Issue 19: each notebook's kernel peaks at no more than 1.5 GiB of resident memory (Binder gives ~2 GB)."""
+    result = stamp.freshness(path)
+    if result.peak_memory_mib is None:
+        pytest.skip(f"{_id(path)}: its stamp records no peak memory ({result.reason})")
+    assert result.peak_memory_mib <= execute.PEAK_MEMORY_BUDGET_MIB, (
+        f"{_id(path)}: the kernel peaked at {result.peak_memory_mib:.0f} MiB, over the "
+        f"{execute.PEAK_MEMORY_BUDGET_MIB} MiB budget")
 
 
 @pytest.mark.parametrize("path", ALL, ids=_id)
@@ -40,7 +52,9 @@ def test_first_code_cell_is_the_setup_cell(path):
     notebook = nbformat.read(path, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code, f"{_id(path)} has no code cell"
-    assert code[0].source == SETUP_CELL, f"{_id(path)}: the first code cell must be neuronlab.tools.setup_cell.SETUP_CELL"
+    assert code[0].source == setup_cell_for(path), (
+        f"{_id(path)}: the first code cell must be its setup cell (neuronlab.tools.setup_cell.setup_cell_for); "
+        f"fix: python -m neuronlab.tools.setup_cell --sync {_id(path)}")
 
 
 def test_setup_cell_installs_from_the_repository_in_config():
