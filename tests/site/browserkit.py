@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import threading
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
+from neuronlab.tools.archives import safe_extract
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -119,8 +120,7 @@ def _npm_fetch(name: str, version: str, folder: Path) -> None:
             unavailable(f"`npm pack {name}@{version}` failed:\n{result.stderr[-2000:]}")
         tarball = Path(scratch) / json.loads(result.stdout)[0]["filename"]
         unpacked = Path(scratch) / "unpacked"
-        with tarfile.open(tarball) as archive:
-            archive.extractall(unpacked, filter="data")
+        safe_extract(tarball, unpacked)  # tarfile's filter= needs Python 3.11.4; Debian 12 has 3.11.2
         (unpacked / "package" / ".complete").write_text(f"{name}@{version}\n")
         try:
             (unpacked / "package").rename(folder)

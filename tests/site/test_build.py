@@ -12,11 +12,7 @@ import pytest
 import sitecheck
 from sitecheck import ROOT, build_book
 
-# Budgets: issue 11.
-CLEAN_BUILD_SECONDS = 120
-# An unchanged rebuild re-executes nothing: ~5 s on a quiet 2-core machine. The margin absorbs a busy machine
-# (10.4 s was seen under a load of 5); a rebuild that re-ran notebooks would take minutes.
-UNCHANGED_REBUILD_SECONDS = 30
+# How long a build takes is measured by `python -m neuronlab.tools.bench site`, never asserted here.
 
 
 def _page(built_site, relative: str) -> str:
@@ -29,11 +25,6 @@ def test_site_builds_without_any_warning(built_site):
     problems = sitecheck.build_problems(built_site.log)
     assert not problems, "\n".join(problems[:40])
     assert built_site.returncode == 0, built_site.log[-4000:]
-
-
-def test_site_builds_from_clean_within_budget(built_site):
-    assert built_site.seconds < CLEAN_BUILD_SECONDS, (
-        f"a clean build took {built_site.seconds:.0f} s (budget {CLEAN_BUILD_SECONDS} s)")
 
 
 @pytest.mark.parametrize("page", [
@@ -79,8 +70,9 @@ def test_bibliography_labels_read_like_the_citations(built_site):
     assert not odd, f"labels not in author–year form (as the citations are): {odd}"
 
 
-def test_rebuild_with_nothing_changed_is_quick(built_site):
-    result, seconds = build_book(ROOT, built_site.output)
-    assert result.returncode == 0
-    assert seconds < UNCHANGED_REBUILD_SECONDS, (
-        f"an unchanged rebuild took {seconds:.1f} s (budget {UNCHANGED_REBUILD_SECONDS} s)")
+def test_rebuild_with_nothing_changed_reads_and_executes_nothing(built_site):
+    result, _ = build_book(ROOT, built_site.output)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"updating environment: (\[[^]]*\] )?0 added, 0 changed, 0 removed", result.stdout), (
+        "an unchanged rebuild re-read pages:\n" + result.stdout[-3000:])
+    assert "Executing" not in result.stdout, "an unchanged rebuild executed a notebook"
