@@ -1,8 +1,10 @@
 """Stored outputs are what the code gives today: cheap notebooks are rerun in full mode and compared.
 
-The freshness stamp catches a changed code cell; this catches the rest (a change in
-``neuronlab`` or in a library that alters what a notebook prints or draws).  Only
-notebooks whose full run is short are rerun, to keep the suite quick.
+The freshness stamp catches a changed code cell, a changed ``neuronlab`` module or data file and
+a new version of numpy, Keras, TensorFlow or scikit-learn; this catches the rest (a change in
+another library, such as matplotlib, that alters what a notebook prints or draws, or a result
+that is not deterministic).  Only notebooks whose full run is short are rerun, to keep the suite
+quick.
 """
 
 from __future__ import annotations

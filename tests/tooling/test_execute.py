@@ -1,12 +1,19 @@
-"""The executor: runs in place, stamps, cleans, and leaves a failing notebook untouched."""
+"""The executor: runs in place, stamps, cleans, and leaves a failing notebook untouched.
+
+The stamp records what a run depended on (neuronlab modules, data files, library versions) and the
+kernel's peak memory; the freshness test names what changed since.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+import textwrap
 
 import nbformat
 import pytest
 
+from neuronlab import config
 from neuronlab.tools import execute, stamp
 
 
@@ -31,6 +38,7 @@ def test_execute_runs_in_place_and_stamps_full_mode(tmp_path):
     info = notebook.metadata[stamp.KEY]
     assert info["mode"] == "full" and info["run_seconds"] == round(seconds, 1)
     assert info["code_sha256"] == stamp.code_hash(notebook)
+    assert info["format"] == stamp.FORMAT and info["modules"] == {} and info["data"] == {}
     assert stamp.freshness(path).fresh
 
 
@@ -123,3 +131,196 @@ def test_clean_merges_consecutive_writes_to_the_same_stream_only():
     execute.clean(notebook)
     assert [(o.name, o.text) for o in notebook.cells[0].outputs] == [
         ("stdout", "H: 1\n"), ("stderr", "note\n"), ("stdout", "after\n")]
+
+
+# --- what a run depended on --------------------------------------------------------------------
+
+def _sha256sums(root):
+    """The data folder's own SHA256SUMS list: relative path → hash."""
+    lines = (root / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    return {name.lstrip("*"): digest for digest, name in (line.split(None, 1) for line in lines if line.strip())}
+
+
+def test_stamp_records_the_modules_data_and_libraries_the_kernel_used(tmp_path):
+    data = config.data_dir()
+    if data is None:
+        pytest.skip("needs the course's offline data folder")
+    path = _notebook(
+        tmp_path / "deps.ipynb",
+        "import numpy as np\nimport neuronlab.mlp\nfrom neuronlab import config",
+        "with np.load(config.data_dir() / 'npz' / 'california_housing.npz') as f:\n    print(f['x'].shape)",
+        "print(sorted(name for name in globals() if 'probe' in name))")
+    execute.execute(path)
+    notebook = nbformat.read(path, as_version=4)
+    info = notebook.metadata[stamp.KEY]
+    assert {"neuronlab/__init__.py", "neuronlab/config.py", "neuronlab/mlp.py"} <= set(info["modules"])
+    assert not any(key.startswith("neuronlab/tools/") for key in info["modules"]), "the executor's own code"
+    assert info["modules"]["neuronlab/mlp.py"] == stamp.module_hash(config.REPOSITORY / "neuronlab" / "mlp.py")
+    assert info["data"] == {"npz/california_housing.npz": _sha256sums(data)["npz/california_housing.npz"]}
+    assert info["versions"] == {"numpy": stamp.installed_version("numpy")}, "only the libraries it imported"
+    # The probes are silent: no output, no execution count, nothing left in the learner's namespace.
+    assert [cell.execution_count for cell in notebook.cells] == [1, 2, 3]
+    assert [len(cell.outputs) for cell in notebook.cells] == [0, 1, 1]
+    assert notebook.cells[2].outputs[0].text == "[]\n"
+    assert stamp.freshness(path).fresh
+
+
+def test_peak_memory_is_the_kernels_own_not_the_launching_process(tmp_path):
+    """VmHWM of the kernel: 200 MiB the kernel touches count, 400 MiB held by this process do not
+    (resource.getrusage's ru_maxrss would report the launcher's peak after exec)."""
+    held = bytearray(400 * 2**20)
+    held[::4096] = b"\x01" * len(held[::4096])  # touch every page, so it is resident
+    path = _notebook(tmp_path / "memory.ipynb", "import numpy as np\nx = np.ones(200 * 2**20 // 8)")
+    execute.execute(path)
+    peak = stamp.freshness(path).peak_memory_mib
+    del held
+    assert 200 <= peak < 400, peak
+
+
+def test_normalised_source_drops_comments_docstrings_and_blank_lines_only():
+    source = textwrap.dedent('''\
+        """The module's docstring."""
+        import os  # why os
+
+
+        def f(x):
+            """Add one: a docstring with “non-ASCII” text
+            over two lines."""
+            # a comment line
+            return x + 1  # trailing comment
+
+
+        class A:
+            "a class docstring"
+            hash_sign = "# stays: a string, not a comment"
+            def g(self): return f"{self!r} # stays too"
+        ''')
+    assert stamp.normalised_source(source) == textwrap.dedent('''\
+        import os
+        def f(x):
+            return x + 1
+        class A:
+            hash_sign = "# stays: a string, not a comment"
+            def g(self): return f"{self!r} # stays too"
+        ''')
+
+
+def _bump(path, text):
+    """Rewrite ``path`` and move its modification time on (hashes are cached by size and mtime)."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+
+
+@pytest.fixture
+def helper_package(tmp_path, monkeypatch):
+    """A stand-in repository holding neuronlab/helper.py, and a notebook stamped as having used it."""
+    root = tmp_path / "repo"
+    module = root / "neuronlab" / "helper.py"
+    module.parent.mkdir(parents=True)
+    module.write_text('''"""Helpers."""\n\n\ndef scale(x):\n    """Scale x."""\n    return 2 * x  # doubled\n''',
+                      encoding="utf-8")
+    monkeypatch.setattr(stamp, "REPOSITORY", root)
+    notebook_path = _notebook(tmp_path / "uses_helper.ipynb", "1")
+    notebook = nbformat.read(notebook_path, as_version=4)
+    stamp.stamp(notebook, seconds=1.0, mode="full",
+                depends=stamp.Dependencies.from_paths([module], [], {}, package_root=root))
+    nbformat.write(notebook, notebook_path)
+    return module, notebook_path
+
+
+def test_docstring_and_comment_edits_in_a_helper_keep_a_notebook_fresh(helper_package):
+    module, notebook_path = helper_package
+    _bump(module, '''"""Helpers, reworded."""\n\n\ndef scale(x):\n    """Scale x by two."""\n'''
+                  '''    # a new comment\n    return 2 * x  # times two\n''')
+    assert stamp.freshness(notebook_path).fresh
+
+
+def test_a_logic_change_in_a_helper_makes_a_notebook_stale_and_names_the_module(helper_package):
+    module, notebook_path = helper_package
+    _bump(module, module.read_text(encoding="utf-8").replace("2 * x", "3 * x"))
+    result = stamp.freshness(notebook_path)
+    assert not result.fresh and result.reasons == ("neuronlab/helper.py changed",)
+    module.unlink()
+    assert stamp.freshness(notebook_path).reason == "neuronlab/helper.py no longer exists"
+
+
+def test_a_changed_or_missing_data_file_makes_a_notebook_stale(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    (data / "npz").mkdir(parents=True)
+    (data / "npz" / "set.npz").write_bytes(b"first")
+    monkeypatch.setenv(config.DATA_ENV, str(data))
+    path = _notebook(tmp_path / "reads.ipynb", "1")
+    notebook = nbformat.read(path, as_version=4)
+    stamp.stamp(notebook, seconds=1.0, mode="full",
+                depends=stamp.Dependencies.from_paths([], [data / "npz" / "set.npz"], {}))
+    nbformat.write(notebook, path)
+    assert notebook.metadata[stamp.KEY]["data"] == {"npz/set.npz": stamp.file_hash(data / "npz" / "set.npz")}
+    assert stamp.freshness(path).fresh
+    _bump(data / "npz" / "set.npz", "other")
+    assert stamp.freshness(path).reasons == ("data file npz/set.npz changed",)
+    (data / "npz" / "set.npz").unlink()
+    assert stamp.freshness(path).reasons == (f"data file npz/set.npz is missing from {data}",)
+
+
+def test_a_library_version_change_makes_a_notebook_stale(tmp_path):
+    path = _notebook(tmp_path / "versions.ipynb", "1")
+    notebook = nbformat.read(path, as_version=4)
+    stamp.stamp(notebook, seconds=1.0, mode="full",
+                depends=stamp.Dependencies(versions={"numpy": "0.0.1", "keras": stamp.installed_version("keras")}))
+    nbformat.write(notebook, path)
+    assert stamp.freshness(path).reasons == (f"numpy 0.0.1 → {stamp.installed_version('numpy')}",)
+
+
+def test_an_old_format_stamp_is_stale_and_says_so(tmp_path):
+    path = _notebook(tmp_path / "old.ipynb", "1")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata[stamp.KEY] = {"code_sha256": stamp.code_hash(notebook), "mode": "full", "run_seconds": 1.0}
+    nbformat.write(notebook, path)
+    result = stamp.freshness(path)
+    assert not result.fresh and "old stamp" in result.reason
+
+
+def test_installed_version_rejects_a_library_it_does_not_track():
+    with pytest.raises(ValueError, match="library must be one of"):
+        stamp.installed_version("pandas")
+
+
+def test_stale_reruns_exactly_the_stale_notebooks(tmp_path, capsys):
+    fresh = _notebook(tmp_path / "a_fresh.ipynb", "1")
+    changed = _notebook(tmp_path / "b_changed.ipynb", "2")
+    execute.execute(fresh)
+    execute.execute(changed)
+    notebook = nbformat.read(changed, as_version=4)
+    notebook.cells[0].source = "3"
+    nbformat.write(notebook, changed)
+    before = fresh.read_bytes()
+
+    assert execute.main(["--stale", str(fresh), str(changed)]) == 0
+    out = capsys.readouterr().out
+    assert f"stale: {changed}: code changed since it was run" in out and f"[1/1] {changed}" in out
+    assert "a_fresh" not in out and fresh.read_bytes() == before
+    assert stamp.freshness(changed).fresh
+
+    assert execute.main(["--stale", str(fresh), str(changed)]) == 0
+    assert "all 2 notebooks are fresh" in capsys.readouterr().out
+
+
+def test_report_names_why_a_notebook_is_stale_and_shows_peak_memory(tmp_path):
+    path = _notebook(tmp_path / "edited.ipynb", "1")
+    execute.execute(path)
+    peak = stamp.freshness(path).peak_memory_mib
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].source = "2"
+    nbformat.write(notebook, path)
+    out = io.StringIO()
+    assert not execute.report([path], out=out)
+    row = next(line for line in out.getvalue().splitlines() if line.startswith(str(path)))
+    assert row.endswith("stale: code changed since it was run") and f"{peak:.0f}" in row.split()
+
+
+@pytest.mark.parametrize("arguments", [["--report", "--stale"], ["--stale", "--quick"]])
+def test_main_rejects_options_that_contradict(arguments, capsys):
+    with pytest.raises(SystemExit):
+        execute.main(arguments)
+    assert "--stale" in capsys.readouterr().err
