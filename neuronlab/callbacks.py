@@ -4,8 +4,8 @@
 batch at a time, records the rate and the loss of every batch, and stops the run
 once the loss has clearly diverged (chapter 04 uses it for the MNIST exercise,
 chapter 05 for its guideline on the learning rate).  The pure functions beside it,
-:func:`exponential_rates`, :func:`smooth` and :func:`suggest_learning_rate`, need no
-model, so a plot or a widget can reuse a finder's record.
+:func:`exponential_rates`, :func:`smooth`, :func:`finder_valley` and
+:func:`suggest_learning_rate`, need no model, so a plot or a widget can reuse a finder's record.
 
 :class:`RunSummary` replaces Keras's per-epoch log lines with a single line at the
 end of ``fit`` (epochs run, time, final and best metrics).
@@ -24,7 +24,12 @@ import time
 
 import numpy as np
 
-__all__ = ["exponential_rates", "smooth", "suggest_learning_rate", "plot_finder", "LearningRateFinder", "RunSummary"]
+__all__ = ["exponential_rates", "smooth", "finder_valley", "suggest_learning_rate", "plot_finder",
+           "LearningRateFinder", "RunSummary"]
+
+
+WIDTH = 88
+"""The longest line :class:`RunSummary` prints (the width of the course's code cells)."""
 
 
 def _positive_number(value, name: str) -> float:
@@ -113,11 +118,29 @@ def smooth(values, beta: float = 0.9) -> np.ndarray:
     return out
 
 
-def suggest_learning_rate(rates, losses, *, beta: float = 0.9, divisor: float = 10.0) -> float:
-    """A learning rate from a finder's record: the rate of the lowest smoothed loss, divided by ``divisor``.
+def _finder_record(rates, losses, beta: float):
+    """The finite part of a finder's record, validated, with the losses smoothed."""
+    rates, losses = np.asarray(rates, dtype=float), np.asarray(losses, dtype=float)
+    if rates.ndim != 1 or rates.shape != losses.shape:
+        raise ValueError(f"rates and losses must be 1-D and of the same length, got shapes {rates.shape} and "
+                         f"{losses.shape}")
+    finite = np.isfinite(losses)
+    if finite.sum() < 2:
+        raise ValueError("need at least two finite losses to suggest a learning rate; run the finder for longer")
+    if np.any(rates <= 0) or not np.all(np.isfinite(rates)):
+        raise ValueError("rates must all be finite and > 0")
+    return rates[finite], smooth(losses[finite], beta)
 
-    The loss is lowest just before the rate becomes too large; about a tenth of that
-    rate trains fast and safely (the rule of thumb in Géron's chapter 10, after Smith).
+
+def finder_valley(rates, losses, *, beta: float = 0.9, tolerance: float = 0.1) -> tuple[float, float, float]:
+    """The valley of a finder's curve: ``(low, lowest, turn)``.
+
+    The valley is the set of rates whose smoothed loss stays within ``tolerance``
+    (10 %) of the lowest smoothed loss.  ``low`` is its smallest rate, ``lowest`` the
+    rate of the lowest smoothed loss, and ``turn`` its largest rate: where the loss
+    leaves the valley for good and starts to climb (the *turning point*).  On a
+    flat-bottomed curve the exact minimum is a matter of noise and smoothing, so the
+    turning point, not the minimum, is what the rule of thumb divides.
 
     Parameters
     ----------
@@ -126,20 +149,33 @@ def suggest_learning_rate(rates, losses, *, beta: float = 0.9, divisor: float = 
         (a run that blew up) are ignored.
     beta : float in [0, 1), default 0.9
         Smoothing of the losses (see :func:`smooth`); 0 uses them raw.
-    divisor : float > 0, default 10
+    tolerance : float > 0, default 0.1
     """
-    rates, losses = np.asarray(rates, dtype=float), np.asarray(losses, dtype=float)
-    if rates.ndim != 1 or rates.shape != losses.shape:
-        raise ValueError(f"rates and losses must be 1-D and of the same length, got shapes {rates.shape} and "
-                         f"{losses.shape}")
+    tolerance = _positive_number(tolerance, "tolerance")
+    rates, smoothed = _finder_record(rates, losses, beta)
+    inside = rates[smoothed <= (1 + tolerance) * smoothed.min()]
+    return float(inside.min()), float(rates[int(np.argmin(smoothed))]), float(inside.max())
+
+
+def suggest_learning_rate(rates, losses, *, beta: float = 0.9, divisor: float = 10.0,
+                          tolerance: float = 0.1) -> float:
+    """A learning rate from a finder's record: the turning point divided by ``divisor``.
+
+    The rule of thumb (Géron's chapter 10, after Smith): the best constant rate is
+    about ten times below the rate at which the loss starts to climb.  The turning
+    point is the upper end of the curve's valley (see :func:`finder_valley`).
+
+    Parameters
+    ----------
+    rates, losses : array-like of shape (n,), n >= 2
+    beta : float in [0, 1), default 0.9
+        Smoothing of the losses (see :func:`smooth`); 0 uses them raw.
+    divisor : float > 0, default 10
+    tolerance : float > 0, default 0.1
+        How far above the lowest smoothed loss the valley reaches (see :func:`finder_valley`).
+    """
     divisor = _positive_number(divisor, "divisor")
-    finite = np.isfinite(losses)
-    if finite.sum() < 2:
-        raise ValueError("need at least two finite losses to suggest a learning rate; run the finder for longer")
-    if np.any(rates <= 0) or not np.all(np.isfinite(rates)):
-        raise ValueError("rates must all be finite and > 0")
-    rates, losses = rates[finite], smooth(losses[finite], beta)
-    return float(rates[int(np.argmin(losses))] / divisor)
+    return finder_valley(rates, losses, beta=beta, tolerance=tolerance)[2] / divisor
 
 
 def _lower_is_better(metric: str) -> bool:
@@ -148,7 +184,10 @@ def _lower_is_better(metric: str) -> bool:
 
 
 def plot_finder(rates, losses, ax=None, *, beta: float = 0.9, divisor: float = 10.0, show_raw: bool = True):
-    """Draw a finder's record: loss against learning rate (log scale), raw and smoothed, the suggestion marked.
+    """Draw a finder's record: loss against learning rate (log scale), raw and smoothed.
+
+    The valley (see :func:`finder_valley`) is shaded, its turning point and the
+    suggestion are marked.
 
     Non-finite losses (a run that blew up at the end) are left out and counted in a note.
     :meth:`LearningRateFinder.plot` and chapter 05's finder explorer both draw with it.
@@ -170,15 +209,17 @@ def plot_finder(rates, losses, ax=None, *, beta: float = 0.9, divisor: float = 1
 
     rates, losses = np.asarray(rates, dtype=float), np.asarray(losses, dtype=float)
     suggestion = suggest_learning_rate(rates, losses, beta=beta, divisor=divisor)  # validates the record
+    low, _, turn = finder_valley(rates, losses, beta=beta)
     finite = np.isfinite(losses)
     rates, losses, dropped = rates[finite], losses[finite], int((~finite).sum())
     smoothed = smooth(losses, beta)
-    best = float(rates[int(np.argmin(smoothed))])
     ax = plots.new_axes(ax, figsize=(6.8, 3.6))
+    ax.axvspan(low, turn, color=plots.PALETTE["grey"], alpha=0.15, lw=0,
+               label="valley: within 10 % of the lowest")
     if show_raw:
         ax.plot(rates, losses, color=plots.PALETTE["sky"], lw=0.8, label="batch loss")
     ax.plot(rates, smoothed, color=plots.PALETTE["blue"], lw=2, label=f"smoothed (β = {beta:.2f})")
-    ax.axvline(best, color=plots.PALETTE["grey"], ls=":", lw=1.5, label=f"lowest smoothed loss at η = {best:.2g}")
+    ax.axvline(turn, color=plots.PALETTE["grey"], ls=":", lw=1.5, label=f"loss turns up at η = {turn:.2g}")
     ax.axvline(suggestion, color=plots.PALETTE["vermillion"], ls="--", lw=1.5,
                label=f"suggestion η = {suggestion:.2g} (÷ {divisor:g})")
     start = float(np.max(losses[:max(2, len(losses) // 20)]))  # the loss before any progress
@@ -363,7 +404,9 @@ def _keras_classes() -> dict[str, type]:
 
 
     class RunSummary(keras.callbacks.Callback):
-        """Print one line when ``fit`` ends: epochs run, seconds, and the last (and best) value of each metric.
+        """Print a short summary when ``fit`` ends: epochs run, seconds, the last (and best) value of each metric.
+
+        The summary is wrapped at :data:`WIDTH` characters (:meth:`line` gives it on one line).
 
         Use it with ``verbose=0`` instead of Keras's per-epoch lines::
 
@@ -399,8 +442,7 @@ def _keras_classes() -> dict[str, type]:
                 if key != "learning_rate":
                     self.history.setdefault(key, []).append(float(value))
 
-        def line(self, seconds: float | None = None) -> str:
-            """The summary line (without printing it)."""
+        def _parts(self, seconds: float | None) -> list[str]:
             epochs = max((len(v) for v in self.history.values()), default=0)
             head = f"{self.name}: {epochs} epoch{'s' if epochs != 1 else ''}"
             if seconds is not None:
@@ -420,10 +462,24 @@ def _keras_classes() -> dict[str, type]:
                     if best != len(values) - 1:
                         text += f" (best {values[best]:.{self.digits}g} at epoch {best + 1})"
                 parts.append(text)
-            return " · ".join(parts)
+            return parts
+
+        def line(self, seconds: float | None = None) -> str:
+            """The summary on one line (without printing it)."""
+            return " · ".join(self._parts(seconds))
+
+        def text(self, seconds: float | None = None, *, width: int = WIDTH) -> str:
+            """The summary wrapped at ``width`` characters, continuation lines indented by two spaces."""
+            lines: list[str] = []
+            for part in self._parts(seconds):
+                if lines and len(lines[-1]) + 3 + len(part) <= width:
+                    lines[-1] += " · " + part
+                else:
+                    lines.append(("  " if lines else "") + part)
+            return "\n".join(lines)
 
         def on_train_end(self, logs=None):
-            print(self.line(time.perf_counter() - self._start))
+            print(self.text(time.perf_counter() - self._start))
 
     return {"LearningRateFinder": LearningRateFinder, "RunSummary": RunSummary}
 

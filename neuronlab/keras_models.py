@@ -4,7 +4,7 @@
   temporary directory for its TensorBoard logs and checkpoints (never inside the
   repository).
 - :func:`load_model` wraps ``keras.saving.load_model`` with errors that say what is
-  wrong with the path (missing, or not a ``.keras`` archive).
+  wrong with the path (missing, weights only, a SavedModel, not a ``.keras`` archive).
 - :func:`model_diagram` draws a model's graph: with ``keras.utils.plot_model`` when
   pydot and Graphviz are installed, otherwise with matplotlib (:func:`draw_model`),
   so it works everywhere and never prints a warning.
@@ -74,12 +74,18 @@ def run_folder(name: str, *, fresh: bool = True, root: str | os.PathLike | None 
 
 
 def load_model(path, *, custom_objects: dict | None = None, compile: bool = True):
-    """Load a model saved with ``model.save("….keras")``, with clear errors for a wrong path.
+    """``keras.saving.load_model`` with errors that say what is wrong with the path.
+
+    Keras 3 loads a whole model from a ``.keras`` archive (what ``model.save("….keras")``
+    writes) or from a legacy HDF5 file (``model.save("….h5")``, which Keras 3 still writes,
+    with a warning that the format is legacy).  It does not rebuild a model from a
+    TensorFlow SavedModel folder (``model.export`` writes those, for serving); nor from a
+    ``.weights.h5`` file, which holds weights only.
 
     Parameters
     ----------
     path : str or Path
-        A ``.keras`` file.
+        A ``.keras`` file (or a legacy ``.h5`` model).
     custom_objects : dict, optional
         Classes and functions the model uses that Keras does not know (a subclassed
         model, a custom layer or loss), by name; not needed for those registered with
@@ -92,8 +98,9 @@ def load_model(path, *, custom_objects: dict | None = None, compile: bool = True
     FileNotFoundError
         If there is no file at ``path``.
     ValueError
-        If the file is not a ``.keras`` archive (a zip file holding ``config.json``),
-        for example a ``.weights.h5`` file or a legacy ``.h5`` model.
+        If the path is not a model Keras 3 can load: a folder (a SavedModel), a
+        ``.weights.h5`` file, another suffix, or a ``.keras`` file that is not a
+        ``.keras`` archive.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or pathlib.Path, got {type(path).__name__}: {path!r}")
@@ -104,19 +111,27 @@ def load_model(path, *, custom_objects: dict | None = None, compile: bool = True
     if not path.exists():
         raise FileNotFoundError(f"no model file at {path}: save one first with model.save({str(path)!r})")
     if path.is_dir():
-        raise ValueError(f"{path} is a folder, not a .keras file (Keras 3 saves a whole model as one "
-                         "file: model.save('name.keras'))")
-    if path.suffix != ".keras":
-        extra = (" It looks like weights only: build the model, then call model.load_weights(path)."
-                 if path.name.endswith(".weights.h5") else
-                 " The legacy .h5 and SavedModel formats are not loaded by Keras 3's load_model.")
-        raise ValueError(f"{path} is not a .keras file (its name ends in {path.suffix or 'nothing'!r}).{extra}")
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a .keras archive: a .keras file is a zip archive written by "
-                         "model.save(), and this one is not (truncated or not a model?)")
-    with zipfile.ZipFile(path) as archive:
-        if "config.json" not in archive.namelist():
-            raise ValueError(f"{path} is a zip file but not a .keras archive (it has no config.json)")
+        if (path / "saved_model.pb").exists():
+            raise ValueError(f"{path} is a TensorFlow SavedModel (what model.export writes, for serving): "
+                             "keras.saving.load_model cannot rebuild a model from it; "
+                             "keras.layers.TFSMLayer(path, call_endpoint='serving_default') "
+                             "loads it as a layer for inference")
+        if not (path / "config.json").exists():
+            raise ValueError(f"{path} is a folder, not a model file (Keras 3 saves a whole model as one "
+                             "file: model.save('name.keras'))")
+    elif path.name.endswith(".weights.h5"):
+        raise ValueError(f"{path} is not a .keras file (its name ends in '.weights.h5'). It looks like weights "
+                         "only: build the model, then call model.load_weights(path).")
+    elif path.suffix not in (".keras", ".h5", ".hdf5"):
+        raise ValueError(f"{path} is not a .keras file (its name ends in {path.suffix or 'nothing'!r}); "
+                         "Keras 3 loads .keras archives and legacy .h5 models")
+    elif path.suffix == ".keras":
+        if not zipfile.is_zipfile(path):
+            raise ValueError(f"{path} is not a .keras archive: a .keras file is a zip archive written by "
+                             "model.save(), and this one is not (truncated or not a model?)")
+        with zipfile.ZipFile(path) as archive:
+            if "config.json" not in archive.namelist():
+                raise ValueError(f"{path} is a zip file but not a .keras archive (it has no config.json)")
     import keras
 
     return keras.saving.load_model(path, custom_objects=custom_objects, compile=compile)

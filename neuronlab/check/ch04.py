@@ -136,8 +136,9 @@ def build_mlp(function: Callable) -> None:
                           array_text(probabilities, indent=False),
                           "the output layer must be Dense(10, activation=\"softmax\").")
     widths = " → ".join(f"{layer.units} {_activation_name(layer)}" for layer in dense)
-    passed(f"your MLP is 28×28 → Flatten → {widths}, {model.count_params():,} parameters; "
-           f"sparse categorical cross-entropy, {type(model.optimizer).__name__} with η = {_PROBE_RATE}, accuracy.")
+    passed(f"your MLP is 28×28 → Flatten → {widths}, {model.count_params():,} parameters;\n"
+           f"  sparse categorical cross-entropy, {type(model.optimizer).__name__} with η = {_PROBE_RATE}, "
+           "accuracy.")
 
 
 # ---------------------------------------------------------------------- exercise 2: the learning rate
@@ -174,8 +175,12 @@ def learning_rate_sweep(finder) -> None:
 
 
 def chosen_learning_rate(learning_rate, finder) -> None:
-    """Check the learning rate picked from the sweep: a few times (2 to 30) below the rate of the lowest loss."""
-    from neuronlab.callbacks import smooth
+    """Check the learning rate picked from the sweep: a few times (2 to 30) below where the loss turns up.
+
+    The turning point is the upper end of the curve's valley, where the smoothed loss
+    leaves the band within 10 % of its lowest value (:func:`neuronlab.callbacks.finder_valley`).
+    """
+    from neuronlab.callbacks import finder_valley
 
     what = "your learning rate"
     if learning_rate is None:
@@ -185,21 +190,19 @@ def chosen_learning_rate(learning_rate, finder) -> None:
                           "a single float, like 1e-3.")
     if not (math.isfinite(learning_rate) and learning_rate > 0):
         raise CheckFailed(what, None, Verbatim("a number > 0"), learning_rate, "a learning rate is positive.")
-    rates, losses = np.asarray(finder.rates, dtype=float), np.asarray(finder.losses, dtype=float)
-    finite = np.isfinite(losses)
-    best = float(rates[finite][int(np.argmin(smooth(losses[finite], 0.9)))])
-    low, high = best / 30, best / 2
+    turn = finder_valley(finder.rates, finder.losses)[2]
+    low, high = turn / 30, turn / 2
+    case = f"the loss turning up at η = {turn:.2g}"
     if learning_rate > high:
-        raise CheckFailed(what, f"the lowest smoothed loss at η = {best:.2g}",
-                          Verbatim(f"between {low:.2g} and {high:.2g}"), learning_rate,
+        raise CheckFailed(what, case, Verbatim(f"between {low:.2g} and {high:.2g}"), learning_rate,
                           "that is too close to where the loss shoots up: training would be unstable. Take about "
-                          "a tenth of the rate at the bottom of the curve.")
+                          "a tenth of the rate where the loss starts to climb (the right end of the valley).")
     if learning_rate < low:
-        raise CheckFailed(what, f"the lowest smoothed loss at η = {best:.2g}",
-                          Verbatim(f"between {low:.2g} and {high:.2g}"), learning_rate,
-                          "that is safe but needlessly slow: take about a tenth of the rate at the bottom of "
-                          "the curve.")
-    passed(f"η = {learning_rate:.2g} is {best / learning_rate:.0f} times below the lowest loss (at {best:.2g}).")
+        raise CheckFailed(what, case, Verbatim(f"between {low:.2g} and {high:.2g}"), learning_rate,
+                          "that is safe but needlessly slow: take about a tenth of the rate where the loss "
+                          "starts to climb (the right end of the valley), not of the curve's lowest point.")
+    passed(f"η = {learning_rate:.2g} is {turn / learning_rate:.0f} times below where the loss turns up "
+           f"(η = {turn:.2g}).")
 
 
 # ---------------------------------------------------------------------- exercise 3: callbacks
@@ -273,8 +276,9 @@ def make_callbacks(function: Callable) -> None:
         if Path(board.log_dir) != run_dir / LOGS_NAME:
             raise CheckFailed(what, "the TensorBoard log_dir", Verbatim("run_dir / \"logs\""),
                               Verbatim(str(board.log_dir)), "log into run_dir / \"logs\": exercise 5 reads it there.")
-    passed(f"checkpoint {Path(checkpoint.filepath).name} (best only, {checkpoint.monitor}), early stopping "
-           f"(patience {stopping.patience}, restores the best weights), TensorBoard logs, all inside run_dir.")
+    passed(f"checkpoint {Path(checkpoint.filepath).name} (best only, {checkpoint.monitor}),\n"
+           f"  early stopping (patience {stopping.patience}, restores the best weights),\n"
+           "  TensorBoard logs, all inside run_dir.")
 
 
 # ---------------------------------------------------------------------- exercise 4: the result
@@ -334,7 +338,8 @@ def checkpoint(path, model, X) -> None:
                           Verbatim(f"differences up to {gap:.3g}"),
                           "the model in memory is not the best checkpoint: give EarlyStopping "
                           "restore_best_weights=True, and monitor the same quantity in both callbacks.")
-    passed(f"{Path(path).name} reloads into a model whose predictions equal your model's on {len(X)} test images.")
+    passed(f"{Path(path).name} reloads into a model that predicts exactly as yours does\n"
+           f"  on {len(X)} test images.")
 
 
 # ---------------------------------------------------------------------- exercise 5: the logs

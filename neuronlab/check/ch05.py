@@ -103,8 +103,8 @@ def search_space(build_model: Callable) -> None:
         raise CheckFailed(what, f"{case}, the loss", "sparse_categorical_crossentropy", loss,
                           "integer labels 0–9 and a softmax output: loss=\"sparse_categorical_crossentropy\".")
     names = ", ".join(f"{name} ({kind})" for name, kind in space["kind"].items())
-    passed(f"your search space has {len(space)} hyperparameters: {names}; the default model is "
-           f"{model.count_params():,} parameters, compiled.")
+    passed(f"your search space has {len(space)} hyperparameters:\n  {names};\n"
+           f"  the default model has {model.count_params():,} parameters and is compiled.")
 
 
 # ---------------------------------------------------------------------- exercise 1: the search
@@ -156,8 +156,8 @@ def tuner_run(tuner) -> None:
         raise CheckFailed(what, "the best trial's validation accuracy", Verbatim(f"at least {target:.0%}"),
                           Verbatim(f"{best:.2%}"), "scale the pixels to [0, 1], let the learning rate range cover "
                                                    "1e-4 to 1e-2, and train each trial for a few epochs.")
-    passed(f"{len(frame)} trials, all scored, saved outside the repository; the best reached {best:.2%} "
-           "validation accuracy.")
+    passed(f"{len(frame)} trials, all scored, saved outside the repository;\n"
+           f"  the best reached {best:.2%} validation accuracy.")
 
 
 def test_accuracy(model, X_test, y_test) -> None:
@@ -227,7 +227,8 @@ def _floats(values):
 
 def learning_rate_finder(finder_class) -> None:
     """Run ``finder_class(start=1e-3, factor=1.2)`` and :class:`neuronlab.callbacks.LearningRateFinder` on the same
-    problem (two epochs of 32 batches, plain SGD) and compare their ``rates`` and ``losses`` batch by batch.
+    problem (two epochs of 32 batches, plain SGD) and compare their ``rates`` and ``losses`` batch by batch; then
+    run the learner's callback a second time, which must record the same sweep afresh.
 
     Expected behaviour: before batch ``i`` the optimizer's rate is ``start · factor**i``; after it, that rate and
     the batch's own loss (not Keras's running mean) are appended to ``rates`` and ``losses``; training stops
@@ -319,5 +320,28 @@ def learning_rate_finder(finder_class) -> None:
                           Verbatim(f"after batch {len(rates) - 1}"),
                           "it stopped too early: compare each loss with 4 × the lowest loss seen so far, not with "
                           "the previous loss or the first one.")
-    passed(f"your finder swept η from {rates[0]:g} to {rates[-1]:.3g} over {len(rates)} batches and stopped when the "
-           f"loss blew up, exactly as neuronlab.callbacks.LearningRateFinder does.")
+    # A callback lives on between fits: a second run must start a fresh record.
+    second_case = f"{case}, used for a second fit"
+    try:
+        _sweep(finder, X, y)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise crashed(what, second_case, Verbatim("a second run like the first"), error,
+                       "on_train_begin must set up everything a run needs (lists, counters, the best loss).") \
+            from error
+    again_rates = _floats(getattr(finder, "rates", None) or [])
+    again_losses = _floats(getattr(finder, "losses", None) or [])
+    same = (again_rates is not None and again_losses is not None and len(again_rates) == len(expected_rates)
+            and np.allclose(again_rates, expected_rates, rtol=1e-6)
+            and np.allclose(again_losses, expected_losses, rtol=1e-4, atol=1e-6))
+    if not same:
+        got = "nothing" if again_rates is None else (
+            f"{len(again_rates)} batches, the first at η = {again_rates[0]:.3g}" if len(again_rates) else "none")
+        raise CheckFailed(what, second_case,
+                          Verbatim(f"a fresh record: {len(expected_rates)} batches from η = {FINDER_START:g}"),
+                          Verbatim(got),
+                          "in on_train_begin, empty self.rates and self.losses and reset the batch counter and "
+                          "the lowest loss: the same callback object may be passed to several fits.")
+    passed(f"your finder swept η from {rates[0]:g} to {rates[-1]:.3g} over {len(rates)} batches, stopped "
+           "when the loss\n  blew up and started afresh in a second fit, as LearningRateFinder does.")

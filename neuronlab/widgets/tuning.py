@@ -2,7 +2,8 @@
 
 :class:`LearningRateFinderPlot` draws a finder's record, loss against learning rate,
 and lets you choose how much to smooth the batch losses and how far below the
-lowest loss to go; it marks the suggested learning rate.  It needs only the two
+rate where the loss turns up to go; it shades the curve's valley and marks the
+suggested learning rate.  It needs only the two
 recorded arrays (``finder.rates``, ``finder.losses`` of
 :class:`neuronlab.callbacks.LearningRateFinder`), never a model, and it computes
 the suggestion with the finder's own :func:`neuronlab.callbacks.suggest_learning_rate`.
@@ -24,14 +25,14 @@ import ipywidgets as widgets
 import numpy as np
 
 from neuronlab import plots
-from neuronlab.callbacks import plot_finder, smooth, suggest_learning_rate
+from neuronlab.callbacks import finder_valley, plot_finder, smooth, suggest_learning_rate
 from neuronlab.widgets.base import Explorable
 
 __all__ = ["DIVISORS", "SMOOTHING_MAX", "LearningRateFinderPlot", "FinderState", "VIEWS", "TunerResultsExplorer",
            "TrialsState", "axis_positions"]
 
 DIVISORS = (1, 2, 3, 5, 10, 20, 30, 100)
-"""How far below the rate of the lowest loss the suggestion may go (10 is the rule of thumb)."""
+"""How far below the turning point (where the loss starts to climb) the suggestion may go (10 is the rule of thumb)."""
 SMOOTHING_MAX = 0.98
 """The largest smoothing β on the slider (β = 0 shows the raw batch losses)."""
 
@@ -42,8 +43,9 @@ class FinderState:
     """What the finder plot shows for one smoothing β and divisor.
 
     ``rates`` and ``losses`` are the finite part of the record; ``smoothed`` the losses
-    after smoothing; ``best_rate`` the rate of the lowest smoothed loss and
-    ``suggestion = best_rate / divisor``.
+    after smoothing; ``best_rate`` the rate of the lowest smoothed loss,
+    ``valley_low`` and ``turning_rate`` the ends of the valley (see
+    :func:`neuronlab.callbacks.finder_valley`), and ``suggestion = turning_rate / divisor``.
     """
 
     beta: float
@@ -55,6 +57,8 @@ class FinderState:
     best_rate: float
     suggestion: float
     dropped: int
+    valley_low: float = math.nan
+    turning_rate: float = math.nan
 
 
 class LearningRateFinderPlot(Explorable):
@@ -74,7 +78,7 @@ class LearningRateFinderPlot(Explorable):
 
     title = "🎛 Learning-rate finder: smooth the curve, read off the rate"
     try_this = ("Try: set the smoothing to 0 and see how noisy single batches are; then raise it to 0.98 and watch "
-                "the minimum slide to the right, because a heavily smoothed curve lags behind the data. Change the "
+                "the valley slide to the right, because a heavily smoothed curve lags behind the data. Change the "
                 "divisor: how far below the cliff do you want to be?")
 
     def __init__(self, rates, losses, *, beta: float = 0.9, divisor: float = 10):
@@ -123,8 +127,9 @@ class LearningRateFinderPlot(Explorable):
         smoothed = smooth(self.losses, float(beta))
         best = int(np.argmin(smoothed))
         suggestion = suggest_learning_rate(self.rates, self.losses, beta=float(beta), divisor=float(divisor))
+        low, _, turn = finder_valley(self.rates, self.losses, beta=float(beta))
         return FinderState(float(beta), float(divisor), bool(show_raw), self.rates, self.losses, smoothed,
-                           float(self.rates[best]), suggestion, self._dropped)
+                           float(self.rates[best]), suggestion, self._dropped, low, turn)
 
     tight_png = False  # draw() lays the figure out itself: saved as is, a fixed size and faster
 

@@ -9,7 +9,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from neuronlab.callbacks import (LearningRateFinder, RunSummary, exponential_rates, smooth,  # noqa: E402
+from neuronlab.callbacks import (LearningRateFinder, RunSummary, exponential_rates, finder_valley, smooth,  # noqa: E402
                                  suggest_learning_rate)
 
 
@@ -79,14 +79,33 @@ def test_smooth_rejects_bad_values():
         smooth(["a", "b"])
 
 
-def test_suggestion_is_a_tenth_of_the_rate_at_the_lowest_smoothed_loss():
+def test_suggestion_is_a_tenth_of_the_rate_where_the_loss_turns_up():
     rates = exponential_rates(1e-4, 10.0, steps=101)
-    losses = (np.log10(rates) + 1.0) ** 2 + 1.0          # lowest at 0.1
-    assert suggest_learning_rate(rates, losses, beta=0.0) == pytest.approx(0.01)
-    assert suggest_learning_rate(rates, losses, beta=0.0, divisor=2) == pytest.approx(0.05)
+    exponent = np.log10(rates)
+    losses = (exponent + 1.0) ** 2 + 1.0                 # lowest at 0.1, within 10 % of it for |x + 1| <= √0.1
+    inside = rates[(exponent + 1.0) ** 2 <= 0.1 + 1e-12]
+    low, lowest, turn = finder_valley(rates, losses, beta=0.0)
+    assert (low, lowest, turn) == pytest.approx((inside.min(), 0.1, inside.max()))
+    assert 0.19 < turn < 0.21                            # the valley's upper end, not its minimum
+    assert suggest_learning_rate(rates, losses, beta=0.0) == pytest.approx(turn / 10)
+    assert suggest_learning_rate(rates, losses, beta=0.0, divisor=2) == pytest.approx(turn / 2)
+    # a wider tolerance reaches further up the wall
+    assert finder_valley(rates, losses, beta=0.0, tolerance=0.5)[2] > turn
     # a run that blew up at the end: the nan losses are ignored
     losses[-5:] = np.nan
-    assert suggest_learning_rate(rates, losses, beta=0.0) == pytest.approx(0.01)
+    assert suggest_learning_rate(rates, losses, beta=0.0) == pytest.approx(turn / 10)
+
+
+def test_a_flat_valley_is_divided_at_its_upper_end_not_at_its_noisy_minimum():
+    rates = exponential_rates(1e-5, 1.0, steps=200)
+    exponent = np.log10(rates)
+    losses = np.where(exponent < -3, 2.0 - 0.5 * (exponent + 5), 1.0)  # falls, then flat from 1e-3 …
+    losses = np.where(exponent > -1.5, 1.0 + 5 * (exponent + 1.5), losses)  # … until the wall at 0.03
+    losses[np.argmin(np.abs(rates - 2e-3))] = 0.95                    # one lucky batch early in the flat
+    low, lowest, turn = finder_valley(rates, losses, beta=0.0)
+    assert lowest == pytest.approx(rates[np.argmin(np.abs(rates - 2e-3))])
+    assert low < 1.2e-3 and 0.03 < turn < 0.04
+    assert suggest_learning_rate(rates, losses, beta=0.0) == pytest.approx(turn / 10)
 
 
 def test_suggestion_rejects_bad_records():
@@ -98,6 +117,8 @@ def test_suggestion_rejects_bad_records():
         suggest_learning_rate([0.0, 1e-2], [1.0, 2.0])
     with pytest.raises(ValueError, match="divisor"):
         suggest_learning_rate([1e-3, 1e-2], [1.0, 2.0], divisor=0)
+    with pytest.raises(ValueError, match="tolerance"):
+        finder_valley([1e-3, 1e-2], [1.0, 2.0], tolerance=0)
 
 
 # --------------------------------------------------------------------- the finder in a real fit
@@ -204,7 +225,7 @@ def test_plot_finder_leaves_out_and_counts_non_finite_losses():
     rates = np.geomspace(1e-4, 1.0, 40)
     losses = np.r_[np.linspace(2.0, 0.5, 30), np.linspace(0.6, 5.0, 8), np.inf, np.nan]
     ax = plot_finder(rates, losses, show_raw=False)
-    assert len(ax.lines) == 3                         # smoothed curve, lowest loss, suggestion
+    assert len(ax.lines) == 3                         # smoothed curve, turning point, suggestion
     assert all(np.isfinite(line.get_ydata()).all() for line in ax.lines[:1])
     assert any(text.get_text() == "2 non-finite losses not shown" for text in ax.texts)
     with pytest.raises(ValueError, match="at least two finite losses"):
@@ -246,15 +267,28 @@ def test_finder_needs_at_least_two_batches():
 
 
 # --------------------------------------------------------------------- the run summary
-def test_run_summary_prints_one_line_with_last_and_best_values(capsys):
+def test_run_summary_prints_a_short_summary_with_last_and_best_values(capsys):
     X, y = _regression()
     model = _model(learning_rate=0.05)
     model.fit(X, y, epochs=4, batch_size=32, validation_split=0.25, verbose=0,
               callbacks=[RunSummary("toy", digits=3)])
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1
+    assert len(out) == 1                              # short enough for one line of 88 characters
     line = out[0]
     assert line.startswith("toy: 4 epochs in ") and " · loss " in line and " · val_loss " in line
+
+
+def test_run_summary_wraps_at_the_width_of_a_code_cell():
+    summary = RunSummary("Fashion-MNIST")
+    summary.history = {"accuracy": [0.9, 0.9264], "loss": [0.3, 0.1941], "val_accuracy": [0.8, 0.8954],
+                       "val_loss": [0.4, 0.3039], "val_rmse": [0.6, 0.5]}
+    text = summary.text(27.0)
+    lines = text.splitlines()
+    assert len(lines) == 2 and all(len(line) <= 88 for line in lines)
+    assert lines[0].startswith("Fashion-MNIST: 2 epochs in 27 s · accuracy 0.9264") and lines[1].startswith("  ")
+    assert " · ".join(line.strip() for line in lines) == summary.line(27.0)  # the same parts, in order
+    narrow = summary.text(27.0, width=40).splitlines()
+    assert len(narrow) > 2 and all(len(line) <= 40 for line in narrow)
 
 
 def test_run_summary_line_marks_an_earlier_best_epoch():

@@ -35,7 +35,7 @@ def test_build_mlp_passes_a_right_model(capsys):
     ch04.build_mlp(mlp)
     out = capsys.readouterr().out.strip()
     assert out.startswith("✔ your MLP is 28×28 → Flatten → 32 relu → 16 relu → 10 softmax")
-    assert "\n" not in out
+    assert all(len(line) <= 88 for line in out.splitlines())
 
 
 @pytest.mark.parametrize("builder, case, hint", [
@@ -151,18 +151,29 @@ def test_learning_rate_sweep_slips():
     assert "scale the pixels" in str(failure(ch04.learning_rate_sweep, finder_record(RATES, nan_start)))
 
 
-def test_chosen_learning_rate_accepts_a_few_times_below_the_minimum(capsys):
+def test_chosen_learning_rate_accepts_a_few_times_below_the_turning_point(capsys):
+    from neuronlab.callbacks import finder_valley
+
     finder = finder_record(RATES, LOSSES)
-    best = finder.suggestion(divisor=1.0)
-    ch04.chosen_learning_rate(best / 10, finder)
-    assert capsys.readouterr().out.startswith("✔ η = ")
-    ch04.chosen_learning_rate(best / 3, finder)
-    too_high = failure(ch04.chosen_learning_rate, best, finder)
+    low, lowest, turn = finder_valley(RATES, LOSSES)
+    assert finder.suggestion() == pytest.approx(turn / 10)
+    ch04.chosen_learning_rate(turn / 10, finder)
+    out = capsys.readouterr().out
+    assert out.startswith("✔ η = ") and "below where the loss turns up" in out
+    ch04.chosen_learning_rate(turn / 3, finder)
+    too_high = failure(ch04.chosen_learning_rate, turn, finder)
     assert "too close to where the loss shoots up" in str(too_high)
-    too_low = failure(ch04.chosen_learning_rate, best / 100, finder)
+    too_low = failure(ch04.chosen_learning_rate, turn / 100, finder)
     assert "needlessly slow" in str(too_low)
     assert "a number" in str(failure(ch04.chosen_learning_rate, "0.001", finder))
     assert "positive" in str(failure(ch04.chosen_learning_rate, -0.001, finder))
+
+
+def test_every_tick_message_fits_a_code_cell_line(capsys):
+    finder = finder_record(RATES, LOSSES)
+    ch04.learning_rate_sweep(finder)
+    ch04.chosen_learning_rate(finder.suggestion(), finder)
+    assert all(len(line) <= 88 for line in capsys.readouterr().out.splitlines())
 
 
 # --------------------------------------------------------------------- callbacks
@@ -249,7 +260,7 @@ def test_test_accuracy_input_slips(trained):
 def test_checkpoint_round_trip_gives_identical_predictions(trained, capsys):
     run_dir, model, _, X, _ = trained
     ch04.checkpoint(run_dir / "best.keras", model, X)
-    assert capsys.readouterr().out.startswith("✔ best.keras reloads into a model whose predictions equal")
+    assert capsys.readouterr().out.startswith("✔ best.keras reloads into a model that predicts exactly as")
     reloaded = keras.saving.load_model(run_dir / "best.keras")
     assert np.array_equal(reloaded.predict(X, verbose=0), model.predict(X, verbose=0))
 

@@ -96,8 +96,10 @@ def test_right_answers_print_one_tick_line_each(capsys, tmp_path, quick):
     ch05.tuner_run(_tuner(tmp_path))
     ch05.learning_rate_finder(GoodFinder)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and all(line.startswith("✔") for line in lines), lines
-    assert "n_hidden (Int), learning_rate (Float), optimizer (Choice)" in lines[0]
+    ticks = [line for line in lines if line.startswith("✔")]
+    assert len(ticks) == 3 and all(line.startswith(("✔", "  ")) for line in lines), lines
+    assert all(len(line) <= 88 for line in lines), lines
+    assert "n_hidden (Int), learning_rate (Float), optimizer (Choice)" in "\n".join(lines)
 
 
 # --------------------------------------------------------------------- the search space
@@ -300,8 +302,28 @@ class ComparesWithTheFirstLoss(GoodFinder):
             self.model.stop_training = True
 
 
+class NeverResets(GoodFinder):
+    """Sets up its record once, in __init__: right for one fit, wrong for the next."""
+
+    def __init__(self, start=1e-5, factor=1.05):
+        super().__init__(start, factor)
+        self.step, self.best, self.previous = 0, math.inf, 0.0
+
+    def on_train_begin(self, logs=None):
+        pass
+
+
+class ResetsOnlyTheLists(GoodFinder):
+    def on_train_begin(self, logs=None):
+        self.rates, self.losses = [], []
+        if not hasattr(self, "step"):
+            self.step, self.best, self.previous = 0, math.inf, 0.0
+
+
 @pytest.mark.parametrize("finder, expected", [
     (RunningMean, "Keras's running means"),
+    (NeverResets, "the same callback object may be passed to several fits"),
+    (ResetsOnlyTheLists, "reset the batch counter"),
     (NeverSetsTheRate, "set self.model.optimizer.learning_rate before each batch"),
     (NeverStops, "self.model.stop_training = True"),
     (OneStepAhead, "one step ahead"),

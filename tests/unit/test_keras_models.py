@@ -138,15 +138,27 @@ def test_weights_only_round_trip(tmp_path):
         km.load_model(tmp_path / "m.weights.h5")
 
 
+def test_a_legacy_h5_model_still_loads(tmp_path):
+    X = np.ones((2, 4), dtype="float32")
+    model = _sequential()
+    model.save(tmp_path / "legacy.h5")              # Keras 3 still writes it (and logs that it is legacy)
+    loaded = km.load_model(tmp_path / "legacy.h5", compile=False)
+    assert np.array_equal(model.predict(X, verbose=0), loaded.predict(X, verbose=0))
+
+
 def test_load_model_errors_say_what_is_wrong(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model file at .*missing.keras"):
         km.load_model(tmp_path / "missing.keras")
     (tmp_path / "folder.keras").mkdir()
     with pytest.raises(ValueError, match="is a folder"):
         km.load_model(tmp_path / "folder.keras")
-    (tmp_path / "old.h5").write_bytes(b"\x89HDF")
-    with pytest.raises(ValueError, match="not a .keras file .*legacy .h5"):
-        km.load_model(tmp_path / "old.h5")
+    (tmp_path / "model.pkl").write_bytes(b"pickle")
+    with pytest.raises(ValueError, match="not a .keras file .*'.pkl'.*legacy .h5 models"):
+        km.load_model(tmp_path / "model.pkl")
+    (tmp_path / "exported").mkdir()
+    (tmp_path / "exported" / "saved_model.pb").write_bytes(b"")
+    with pytest.raises(ValueError, match="SavedModel .*TFSMLayer"):
+        km.load_model(tmp_path / "exported")
     (tmp_path / "text.keras").write_text("not a zip")
     with pytest.raises(ValueError, match="not a .keras archive"):
         km.load_model(tmp_path / "text.keras")
