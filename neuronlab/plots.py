@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib import patches
 
 __all__ = [
-    "PALETTE", "use_style", "new_axes", "circle", "square", "synapse",
+    "PALETTE", "FIGURE_WIDTH", "FIGURE_DPI", "use_style", "png_for_display", "new_axes", "circle", "square", "synapse",
     "figure_to_png", "draw_biological_neuron", "draw_cortex_layers", "timeline",
     "scatter_classes", "decision_regions", "draw_layers",
 ]
@@ -27,15 +27,35 @@ PALETTE = {
 }
 """The Okabe–Ito colours by name (plus a neutral grey)."""
 
+FIGURE_WIDTH = 6.7
+"""Inches: the site's text column (688 CSS px at 1280 px) at 100 px an inch, less the 0.1 in
+margin a tight crop adds on each side.
+
+A figure drawn this wide is shown at 100 %: its text is as large on the page as its points
+say. Use it for every full-width figure (``figsize=(plots.FIGURE_WIDTH, height)``) instead of a
+wider figure that the page would shrink (a 12 in figure shows its 9 pt labels at 5 pt)."""
+
+FIGURE_DPI = 100
+"""Pixels an inch as figures are *shown*; notebooks store them at twice that (sharp on
+high-density screens) with the display size in the output's metadata (:func:`png_for_display`)."""
+
 STYLE = {
-    "figure.dpi": 100,
-    "savefig.dpi": 100,
+    "figure.dpi": FIGURE_DPI,
+    "savefig.dpi": FIGURE_DPI,
     "figure.facecolor": "white",
     "axes.facecolor": "white",
     "savefig.facecolor": "white",
-    "figure.figsize": (6.0, 3.6),
+    "figure.figsize": (FIGURE_WIDTH, 3.4),
+    # Every text at least 9 pt at 100 %: matplotlib's relative sizes ("small" is 0.83 × font.size)
+    # are pinned to points so that no default label falls below it.
     "font.size": 11,
     "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.title_fontsize": 10,
+    "figure.titlesize": 12,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -46,11 +66,95 @@ STYLE = {
 
 
 def use_style() -> None:
-    """Apply the course's figure style to matplotlib (``neuronlab.setup`` calls it)."""
+    """Apply the course's figure style to matplotlib (``neuronlab.setup`` calls it).
+
+    In a notebook whose figures show inline, figures are stored as :func:`png_for_display`
+    makes them: twice the pixels, shown at the size they were drawn.
+    """
     mpl.rcParams.update(STYLE)
+    _show_inline_figures_sharp()
 
 
-def new_axes(ax=None, *, figsize: tuple[float, float] = (6.0, 3.6)):
+def _show_inline_figures_sharp() -> None:
+    """In an IPython kernel with the inline backend, format figures with :func:`png_for_display`."""
+    import sys
+
+    if "IPython" not in sys.modules:  # not in a notebook: nothing to do (and nothing to import)
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", None)
+    if not formatters or "image/png" not in formatters:
+        return
+    backend = str(mpl.rcParams._get("backend")).lower()  # _get: without resolving the backend
+    if "inline" not in backend:  # ipympl, a GUI window, or a script: leave its formats alone
+        return
+    # Loading the inline backend configures its formatters once (it would otherwise do so at the
+    # first figure and replace ours); after that it leaves them as they are.
+    import matplotlib_inline.backend_inline  # noqa: F401
+    from matplotlib.figure import Figure
+
+    for mime, formatter in formatters.items():
+        if mime != "image/png":
+            formatter.pop(Figure, None)
+    formatters["image/png"].for_type(Figure, png_for_display)
+
+
+def png_for_display(figure, *, scale: int = 2, tight: bool = True):
+    """A figure as a notebook stores it: ``(base64 PNG, {"width": …, "height": …})``.
+
+    The PNG has ``scale`` times the pixels of the figure at :data:`FIGURE_DPI` (sharp on
+    high-density screens); the metadata asks Jupyter and the site to show it at the figure's
+    own size, so a figure :data:`FIGURE_WIDTH` wide fills the text column at 100 %. To keep
+    pages light the image is stored with a 256-colour palette when that changes no pixel by
+    more than a trace (line art, plots, diagrams), as full colour otherwise (photographs).
+    Returns None for an empty figure (nothing is shown), as IPython's own formatter does.
+    """
+    if not figure.axes and not getattr(figure, "lines", None):
+        return None
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be a positive int (2 for high-density screens), got {scale!r}")
+    dpi = figure.dpi * scale
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None,
+                   facecolor=figure.get_facecolor(), edgecolor=figure.get_edgecolor())
+    data = _compact_png(buffer.getvalue(), dpi)
+    width, height = _png_size(data)
+    metadata = {"width": width // scale, "height": height // scale}
+    return base64.b64encode(data).decode("ascii"), metadata
+
+
+# Palette only when it is faithful: mean change per channel (0–255) and share of pixels changed visibly.
+_PALETTE_MEAN_ERROR, _PALETTE_VISIBLE_SHARE = 0.6, 0.002
+
+
+def _compact_png(data: bytes, dpi: float) -> bytes:
+    """The PNG as a 256-colour palette image if that keeps it faithful, else as opaque RGB; the smaller."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    if image.mode == "RGBA" and image.getextrema()[3][0] < 255:  # see-through pixels: keep as drawn
+        return data
+    rgb = image.convert("RGB")
+    candidates = [data]
+    palette = rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    error = np.abs(np.asarray(palette.convert("RGB"), dtype=np.int16) - np.asarray(rgb, dtype=np.int16))
+    faithful = error.mean() <= _PALETTE_MEAN_ERROR and (error.max(axis=2) > 24).mean() <= _PALETTE_VISIBLE_SHARE
+    for candidate in ([palette] if faithful else []) + [rgb]:
+        out = io.BytesIO()
+        candidate.save(out, format="png", optimize=True, dpi=(dpi, dpi))
+        candidates.append(out.getvalue())
+    return min(candidates, key=len)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    import struct
+
+    return struct.unpack(">II", data[16:24])
+
+
+def new_axes(ax=None, *, figsize: tuple[float, float] = (FIGURE_WIDTH, 3.4)):
     """Return ``ax`` if given, else the axes of a new pyplot figure of ``figsize`` inches.
 
     In a notebook the new figure is shown at the end of the cell, like any pyplot figure.
@@ -273,7 +377,7 @@ def draw_biological_neuron(ax=None):
 
     Drawn from simple shapes (no image is downloaded).  Returns the ``Axes``.
     """
-    ax = new_axes(ax, figsize=(9.0, 3.4))
+    ax = new_axes(ax, figsize=(FIGURE_WIDTH, 2.6))
     rng = np.random.default_rng(7)  # fixed branching, same figure every run
     body = (2.0, 0.0)
     membrane = PALETTE["sky"]
@@ -318,7 +422,7 @@ def draw_biological_neuron(ax=None):
                     arrowprops=dict(arrowstyle="-", color=PALETTE["grey"], lw=0.8))
     ax.annotate("", xy=(7.4, -0.45), xytext=(3.0, -0.45),
                 arrowprops=dict(arrowstyle="-|>", color=PALETTE["vermillion"], lw=1.5))
-    ax.text(5.2, -0.72, "action potential travels this way", ha="center", fontsize=8, color=PALETTE["vermillion"])
+    ax.text(5.2, -0.72, "action potential travels this way", ha="center", fontsize=9, color=PALETTE["vermillion"])
 
     ax.set_xlim(-1.6, 10.4)
     ax.set_ylim(-2.0, 2.0)
@@ -352,11 +456,11 @@ def timeline(events, ax=None, *, spans=()):
         if (not isinstance(span, (tuple, list)) or len(span) != 3 or not all(isinstance(v, (int, float)) for v in span[:2])
                 or not isinstance(span[2], str) or span[0] >= span[1]):
             raise TypeError(f"each span must be a (start_year, end_year, label) triple with start < end, got {span!r}")
-    ax = new_axes(ax, figsize=(9.5, 3.0))
+    ax = new_axes(ax, figsize=(FIGURE_WIDTH, 2.7))
     years = [year for year, _ in events] + [y for span in spans for y in span[:2]]
     for start, end, label in spans:
         ax.axvspan(start, end, ymin=0.05, ymax=0.86, color=PALETTE["sky"], alpha=0.25, lw=0)
-        ax.text((start + end) / 2, 2.75, label, ha="center", va="bottom", fontsize=8.5, style="italic",
+        ax.text((start + end) / 2, 2.75, label, ha="center", va="bottom", fontsize=9, style="italic",
                 color=PALETTE["blue"])
     ax.axhline(0, color=PALETTE["grey"], lw=1.5, zorder=1)
     for i, (year, label) in enumerate(sorted(events, key=lambda event: event[0])):
@@ -365,7 +469,7 @@ def timeline(events, ax=None, *, spans=()):
         ax.plot([year, year], [0, height], color=PALETTE["blue"], lw=1)
         ax.plot(year, 0, "o", color=PALETTE["blue"], zorder=3)
         ax.text(year, height, f"{year}\n{label}" if up else f"{label}\n{year}", ha="center",
-                va="bottom" if up else "top", fontsize=8.5)
+                va="bottom" if up else "top", fontsize=9)
     ax.set_xlim(min(years) - 4, max(years) + 4)
     ax.set_ylim(-2.9, 3.3)
     ax.axis("off")
@@ -398,7 +502,7 @@ def draw_cortex_layers(ax=None, *, seed: int = 3):
                edgecolor="black", linewidth=0.6, zorder=3)
     ax.set_xlim(-0.9, 4.0)
     ax.set_ylim(0, 6.6)
-    ax.text(1.95, 6.15, "surface of the brain", ha="center", fontsize=8.5, color=PALETTE["grey"])
+    ax.text(1.95, 6.15, "surface of the brain", ha="center", fontsize=9, color=PALETTE["grey"])
     ax.set_title("layered cortex (schematic)")
     ax.axis("off")
     return ax

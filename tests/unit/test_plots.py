@@ -365,3 +365,84 @@ def test_decision_regions_and_scatter_classes_name_bad_arguments():
         plots.decision_regions(lambda p: p[:, 0], ax, xlim=None, ylim=(0, 1))
     with pytest.raises(TypeError, match="X must be an array of numbers"):
         plots.scatter_classes([["a", "b"]], [0], ax)
+
+
+# --------------------------------------------------------------------------- figures as the page shows them
+def test_every_default_text_size_is_at_least_9_points_and_figures_fit_the_column():
+    with mpl.rc_context():
+        plots.use_style()
+        from matplotlib.font_manager import FontProperties
+
+        for key in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+                    "legend.fontsize", "legend.title_fontsize", "figure.titlesize"):
+            size = FontProperties(size=mpl.rcParams[key]).get_size_in_points()
+            assert size >= 9, f"{key} is {size} pt"
+        assert mpl.rcParams["figure.figsize"][0] == plots.FIGURE_WIDTH
+
+
+def _line_figure():
+    figure, ax = plt.subplots(figsize=(plots.FIGURE_WIDTH, 3.0), layout="constrained")
+    ax.plot(np.linspace(0, 1, 50) ** 2, label="loss")
+    ax.legend()
+    return figure
+
+
+def test_png_for_display_stores_twice_the_pixels_and_the_size_to_show():
+    figure = _line_figure()
+    data, metadata = plots.png_for_display(figure)
+    raw = base64.b64decode(data)
+    assert raw[:8] == PNG_MAGIC
+    width, height = png_size(data)
+    assert (metadata["width"], metadata["height"]) == (width // 2, height // 2)
+    assert 600 <= metadata["width"] <= 688  # the column's width, as drawn
+    once, _ = plots.png_for_display(figure, scale=1)
+    assert png_size(once)[0] == pytest.approx(metadata["width"], abs=2)
+    assert plots.png_for_display(figure) == (data, metadata)  # the same bytes every run
+    plt.close(figure)
+
+
+def test_png_for_display_uses_a_palette_for_line_art_and_full_colour_for_photographs():
+    from io import BytesIO
+
+    from PIL import Image
+
+    line = _line_figure()
+    assert Image.open(BytesIO(base64.b64decode(plots.png_for_display(line)[0]))).mode == "P"
+    photo, ax = plt.subplots(figsize=(3, 3))
+    ax.imshow(np.random.default_rng(0).random((64, 64, 3)))
+    assert Image.open(BytesIO(base64.b64decode(plots.png_for_display(photo)[0]))).mode in ("RGB", "RGBA")
+    plt.close(line)
+    plt.close(photo)
+
+
+def test_png_for_display_shows_nothing_for_an_empty_figure_and_rejects_a_bad_scale():
+    empty = plt.figure()
+    assert plots.png_for_display(empty) is None
+    figure = _line_figure()
+    for scale in (0, 1.5, True):
+        with pytest.raises(ValueError, match="scale must be a positive int"):
+            plots.png_for_display(figure, scale=scale)
+    plt.close(empty)
+    plt.close(figure)
+
+
+def test_a_notebook_after_setup_stores_sharp_figures_at_their_drawn_size():
+    """In a real kernel: pyplot imported after setup, and a %matplotlib inline, keep the format."""
+    import os
+
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import neuronlab\nneuronlab.setup(verbose=False)"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n%matplotlib inline\n"
+                                  "fig, ax = plt.subplots(layout='constrained')\nax.plot([1, 3, 2]);"),
+    ])
+    # the kernel as the executor starts it: without this process's MPLBACKEND=Agg
+    environment = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120).execute(env=environment)
+    [output] = notebook.cells[1].outputs
+    shown = output["metadata"]["image/png"]
+    pixels = png_size(output["data"]["image/png"])
+    assert (pixels[0] // 2, pixels[1] // 2) == (shown["width"], shown["height"])  # twice the pixels shown
+    assert 600 <= shown["width"] <= 688
