@@ -117,7 +117,7 @@ class RuntimeTable(SphinxDirective):
         table = nodes.table(classes=["runtime-table", *self.options.get("class", [])])
         group = nodes.tgroup(cols=len(header))
         table += group
-        for width in (44, 20, 16, 20):
+        for width in (36, 24, 14, 26):  # chapter, run time · memory, points, run time · memory
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         head += self._row([runtimes.Cell(text) for text in header])

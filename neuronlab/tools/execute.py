@@ -177,9 +177,10 @@ async def _run_silently(client, code: str) -> None:
                           f"{content.get('ename', 'no reply')}: {content.get('evalue', '')}")
 
 
-def _last_code_cell(notebook: nbformat.NotebookNode) -> int | None:
-    """Index of the last cell nbclient will run (it skips markdown and empty code cells)."""
-    indices = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and cell.source.strip()]
+def _last_code_cell(notebook: nbformat.NotebookNode, skip_tag: str) -> int | None:
+    """Index of the last cell nbclient will run (it skips markdown, empty and ``skip_tag`` cells)."""
+    indices = [i for i, cell in enumerate(notebook.cells)
+               if cell.cell_type == "code" and cell.source.strip() and skip_tag not in cell.metadata.get("tags", [])]
     return indices[-1] if indices else None
 
 
@@ -202,7 +203,7 @@ def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:
     current: dict[str, int] = {}
     client.on_cell_execute = lambda cell, cell_index: current.update(index=cell_index)
     data_dir = config.data_dir()
-    last = _last_code_cell(notebook)
+    last = _last_code_cell(notebook, client.skip_cells_with_tag)
     with tempfile.TemporaryDirectory(prefix="neuronlab-execute-") as scratch:
         report_path = Path(scratch) / "depends.json"
         arguments = ", ".join(repr(a) for a in (str(report_path), str(data_dir) if data_dir else None,
@@ -229,10 +230,16 @@ def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:
             cell = notebook.cells[index] if index is not None else None
             raise NotebookFailed(path, index, f"{ename}: {evalue}", cell) from error
         seconds = time.perf_counter() - start
+        if last is not None and not report_path.exists():
+            raise ProbeFailed(f"{_rel(path)}: the kernel never reported what the run used")
         found = (json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists()
                  else {"modules": [], "data": [], "versions": {}, "peak_bytes": None})
     modules = [p for p in found["modules"] if p.endswith(".py")]
     package_root = _package_root(modules)
+    if package_root.resolve() != stamp.REPOSITORY.resolve():
+        raise NotebookFailed(path, None, f"the kernel imported {stamp.PACKAGE} from {package_root}, not from this "
+                             f"repository ({stamp.REPOSITORY}), so the stamp would describe other code. Install "
+                             f"the repository into the kernel's environment: pip install -e {stamp.REPOSITORY}")
     depends = stamp.Dependencies.from_paths(modules, found["data"], found["versions"],
                                             package_root=package_root, data_dir=data_dir)
     peak = found["peak_bytes"] / 2**20 if found["peak_bytes"] is not None else None

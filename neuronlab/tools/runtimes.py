@@ -1,5 +1,8 @@
 """The run-time table of the chapters: what each notebook costs to run, from the executor's stamps.
 
+For each chapter and solution notebook: how long its last full run took and the kernel's peak
+resident memory during it (both stamped by ``python -m neuronlab.tools.execute``).
+
 The site's ``{runtime-table}`` directive (``_ext/reading_aids.py``) builds its table with
 :func:`chapter_runtimes` and :func:`runtime_table` at every build, so the landing page shows
 the stamps as they are in the notebooks now. Both work without Sphinx: the first reads the
@@ -19,15 +22,17 @@ import nbformat
 from neuronlab.tools import stamp
 
 __all__ = ["RunTime", "ChapterRuntime", "Cell", "notebook_runtime", "exercise_points", "chapter_runtimes",
-           "format_seconds", "runtime_table", "HEADER"]
+           "format_seconds", "format_memory", "runtime_table", "HEADER"]
 
 
 @dataclass(frozen=True)
 class RunTime:
     """What a notebook's stamp says about its last run."""
 
-    status: str  # "fresh", "changed" (code edited since), "quick" (no full run) or "never" (no stamp)
+    status: str  # "fresh", "changed" (stale: code, helpers, data or versions changed since),
+    #              "quick" (no full run) or "never" (no stamp)
     seconds: float | None = None
+    peak_memory_mib: float | None = None  # the kernel's peak resident memory, when the stamp has it
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class Cell:
     doc: str | None = None
 
 
-HEADER = ("Chapter", "Chapter run time", "Exercises", "Solutions run time")
+HEADER = ("Chapter", "Chapter run time · peak memory", "Exercises", "Solutions run time · peak memory")
 
 
 def notebook_runtime(path: str | Path) -> RunTime:
@@ -60,10 +65,10 @@ def notebook_runtime(path: str | Path) -> RunTime:
     if found.seconds is None and found.mode is None:
         return RunTime("never")
     if found.fresh:
-        return RunTime("fresh", found.seconds)
+        return RunTime("fresh", found.seconds, found.peak_memory_mib)
     if found.mode != "full":
-        return RunTime("quick", found.seconds)
-    return RunTime("changed", found.seconds)
+        return RunTime("quick", found.seconds, found.peak_memory_mib)
+    return RunTime("changed", found.seconds, found.peak_memory_mib)
 
 
 def exercise_points(path: str | Path) -> float:
@@ -124,13 +129,27 @@ def format_seconds(seconds: float) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
+def format_memory(mib: float) -> str:
+    """812.4 → "812 MiB", 1433.6 → "1.4 GiB" (MiB below one GiB, GiB to one decimal from there)."""
+    if mib < 0:
+        raise ValueError(f"mib must be >= 0, got {mib!r}")
+    if round(mib) < 1024:
+        return f"{mib:.0f} MiB"
+    return f"{mib / 1024:.1f} GiB"
+
+
+def _cost_text(run: RunTime) -> str:
+    text = format_seconds(run.seconds)
+    return text if run.peak_memory_mib is None else f"{text} · {format_memory(run.peak_memory_mib)}"
+
+
 def _runtime_text(run: RunTime | None) -> str:
     if run is None:
         return "–"
     if run.status == "fresh":
-        return format_seconds(run.seconds)
+        return _cost_text(run)
     if run.status == "changed":
-        return f"{format_seconds(run.seconds)} (before its latest edit)"
+        return f"{_cost_text(run)} (before later changes)"
     if run.status == "quick":
         return "not yet run on full data"
     return "not yet run"
@@ -144,9 +163,11 @@ def _points_text(points: float) -> str:
 def runtime_table(rows: list[ChapterRuntime]) -> tuple[tuple[str, ...], list[tuple[Cell, ...]]]:
     """The header and the body of the run-time table: one row per chapter, then a total row.
 
-    Times are the stamps' (a full run on the authors' machine). A notebook never run by the
-    executor says "not yet run"; one whose code changed after its run shows the old time with a
-    note. The total row adds the fresh times, "at least …" when some are missing.
+    Times and peak memory are the stamps' (a full run on the authors' machine). A notebook never
+    run by the executor says "not yet run"; one that is stale (its code, a helper it uses, its data
+    or a library version changed after its run) shows the old figures with a note. The total row
+    adds the fresh times, "at least …" when some are missing; memory is per notebook, so it has no
+    total.
     """
     body = []
     for row in rows:

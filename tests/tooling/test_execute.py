@@ -324,3 +324,54 @@ def test_main_rejects_options_that_contradict(arguments, capsys):
     with pytest.raises(SystemExit):
         execute.main(arguments)
     assert "--stale" in capsys.readouterr().err
+
+
+def test_a_helper_logic_change_reruns_only_the_notebooks_whose_kernel_imported_it(tmp_path, monkeypatch, capsys):
+    """The issue's round trip in miniature, end to end: a stand-in neuronlab package the kernels import."""
+    root = tmp_path / "repo"
+    (root / "neuronlab").mkdir(parents=True)
+    (root / "neuronlab" / "__init__.py").write_text('"""Stand-in."""\n', encoding="utf-8")
+    helper = root / "neuronlab" / "helper.py"
+    helper.write_text('def scale(x):\n    """Scale."""\n    return 2 * x\n', encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(root))  # the kernels import the stand-in, not the course's package
+    monkeypatch.setattr(stamp, "REPOSITORY", root)
+    uses = _notebook(tmp_path / "a_uses_helper.ipynb", "from neuronlab.helper import scale\nprint(scale(21))")
+    other = _notebook(tmp_path / "b_other.ipynb", "import neuronlab\nprint(neuronlab.__file__)")
+    assert execute.main([str(uses), str(other)]) == 0
+    assert str(root) in nbformat.read(other, as_version=4).cells[0].outputs[0].text
+    assert set(nbformat.read(uses, as_version=4).metadata[stamp.KEY]["modules"]) == {
+        "neuronlab/__init__.py", "neuronlab/helper.py"}
+    capsys.readouterr()
+
+    _bump(helper, 'def scale(x):\n    """Scale by two."""\n    # why: a comment\n    return 2 * x\n')
+    assert execute.main(["--stale", str(uses), str(other)]) == 0
+    assert "nothing to run" in capsys.readouterr().out, "a docstring and a comment change nothing that runs"
+
+    _bump(helper, 'def scale(x):\n    """Scale by three."""\n    return 3 * x\n')
+    assert stamp.freshness(uses).reason == "neuronlab/helper.py changed" and stamp.freshness(other).fresh
+    before = other.read_bytes()
+    assert execute.main(["--stale", str(uses), str(other)]) == 0
+    out = capsys.readouterr().out
+    assert f"stale: {uses}: neuronlab/helper.py changed" in out and "[1/1]" in out and str(other) not in out
+    assert nbformat.read(uses, as_version=4).cells[0].outputs[0].text == "63\n"
+    assert other.read_bytes() == before and stamp.freshness(uses).fresh
+
+
+def test_a_kernel_that_imports_neuronlab_from_elsewhere_is_refused(tmp_path, monkeypatch):
+    root = tmp_path / "elsewhere"
+    (root / "neuronlab").mkdir(parents=True)
+    (root / "neuronlab" / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    path = _notebook(tmp_path / "elsewhere.ipynb", "import neuronlab")
+    before = path.read_bytes()
+    with pytest.raises(execute.NotebookFailed, match="imported neuronlab from .*elsewhere, not from this repository"):
+        execute.execute(path)
+    assert path.read_bytes() == before
+
+
+def test_the_last_cell_tagged_skip_execution_does_not_hide_what_the_run_used(tmp_path):
+    path = _notebook(tmp_path / "skip.ipynb", "import neuronlab.config", "import neuronlab.mlp",
+                     tags={1: ["skip-execution"]})
+    execute.execute(path)
+    modules = nbformat.read(path, as_version=4).metadata[stamp.KEY]["modules"]
+    assert "neuronlab/config.py" in modules and "neuronlab/mlp.py" not in modules

@@ -9,7 +9,7 @@ from neuronlab.tools import runtimes, stamp
 from neuronlab.tools.runtimes import Cell, RunTime
 
 
-def _notebook(path, *, seconds=None, mode="full", points=(), edit_after_stamp=False):
+def _notebook(path, *, seconds=None, mode="full", points=(), edit_after_stamp=False, peak=None):
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_markdown_cell("# A notebook"))
     notebook.cells.append(nbformat.v4.new_code_cell("x = 1"))
@@ -22,7 +22,7 @@ def _notebook(path, *, seconds=None, mode="full", points=(), edit_after_stamp=Fa
     answer.metadata["nbgrader"] = {"grade": False, "solution": True, "locked": False, "grade_id": "answer"}
     notebook.cells.append(answer)
     if seconds is not None:
-        stamp.stamp(notebook, seconds=seconds, mode=mode)
+        stamp.stamp(notebook, seconds=seconds, mode=mode, peak_memory_mib=peak)
     if edit_after_stamp:
         notebook.cells[1].source = "x = 2"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,7 +33,7 @@ def _notebook(path, *, seconds=None, mode="full", points=(), edit_after_stamp=Fa
 @pytest.fixture
 def course(tmp_path):
     """Chapter 01 run, with stamped exercises; chapter 02 never run, with no exercises."""
-    _notebook(tmp_path / "chapters" / "01_gates.ipynb", seconds=8.73)
+    _notebook(tmp_path / "chapters" / "01_gates.ipynb", seconds=8.73, peak=1433.6)
     _notebook(tmp_path / "chapters" / "02_rule.ipynb")
     _notebook(tmp_path / "solutions" / "01_gates" / "01_gates.ipynb", seconds=1.8, points=(2, 1, 0.5))
     _notebook(tmp_path / "exercises" / "01_gates" / "01_gates.ipynb", points=(2, 1, 0.5))
@@ -44,7 +44,7 @@ def test_chapter_runtimes_reads_the_stamps_and_sums_the_exercise_points(course):
     rows = runtimes.chapter_runtimes(course, ["chapters/01_gates", "chapters/02_rule"])
 
     first, second = rows
-    assert first.run == RunTime("fresh", 8.7)
+    assert first.run == RunTime("fresh", 8.7, 1433.6)
     assert first.solutions == "solutions/01_gates/01_gates" and first.exercises == "exercises/01_gates/01_gates"
     assert first.solutions_run == RunTime("fresh", 1.8)
     assert first.points == 3.5
@@ -57,9 +57,10 @@ def test_runtime_table_has_one_row_per_chapter_and_a_total(course):
 
     header, body = runtimes.runtime_table(rows)
 
-    assert header == ("Chapter", "Chapter run time", "Exercises", "Solutions run time")
+    assert header == ("Chapter", "Chapter run time · peak memory", "Exercises",
+                      "Solutions run time · peak memory")
     assert body == [
-        (Cell("", "chapters/01_gates"), Cell("8.7 s"), Cell("3.5 points", "exercises/01_gates/01_gates"),
+        (Cell("", "chapters/01_gates"), Cell("8.7 s · 1.4 GiB"), Cell("3.5 points", "exercises/01_gates/01_gates"),
          Cell("1.8 s")),
         (Cell("", "chapters/02_rule"), Cell("not yet run"), Cell("–"), Cell("–")),
         (Cell("All 2 chapters"), Cell("at least 8.7 s"), Cell("3.5 points"), Cell("1.8 s")),
@@ -67,12 +68,12 @@ def test_runtime_table_has_one_row_per_chapter_and_a_total(course):
 
 
 def test_runtime_table_says_when_a_time_no_longer_holds(tmp_path):
-    _notebook(tmp_path / "chapters" / "01_a.ipynb", seconds=75, edit_after_stamp=True)
+    _notebook(tmp_path / "chapters" / "01_a.ipynb", seconds=75, edit_after_stamp=True, peak=812.4)
     _notebook(tmp_path / "chapters" / "02_b.ipynb", seconds=3, mode="quick")
 
     _, body = runtimes.runtime_table(runtimes.chapter_runtimes(tmp_path, ["chapters/01_a", "chapters/02_b"]))
 
-    assert body[0][1] == Cell("1 min 15 s (before its latest edit)")
+    assert body[0][1] == Cell("1 min 15 s · 812 MiB (before later changes)")
     assert body[1][1] == Cell("not yet run on full data")
     assert body[2][1] == Cell("–"), "no fresh time: no total either"
 
@@ -104,6 +105,19 @@ def test_a_chapter_without_a_notebook_is_named(tmp_path):
 ])
 def test_format_seconds_reads_like_a_person_would_say_it(seconds, text):
     assert runtimes.format_seconds(seconds) == text
+
+
+@pytest.mark.parametrize(("mib", "text"), [
+    (0, "0 MiB"), (166.96, "167 MiB"), (1023.4, "1023 MiB"), (1023.6, "1.0 GiB"), (1433.6, "1.4 GiB"),
+    (2048, "2.0 GiB"),
+])
+def test_format_memory_switches_to_gib_at_one_gib(mib, text):
+    assert runtimes.format_memory(mib) == text
+
+
+def test_format_memory_rejects_a_negative_amount():
+    with pytest.raises(ValueError, match="mib must be >= 0"):
+        runtimes.format_memory(-1)
 
 
 def test_format_seconds_rejects_a_negative_time():
