@@ -149,11 +149,11 @@ def _coalesce_streams(outputs: list) -> list:
 class NotebookFailed(RuntimeError):
     """A cell failed; the notebook on disk was not changed."""
 
-    def __init__(self, path: Path, cell_index: int | None, summary: str, cell=None):
+    def __init__(self, path: Path, cell_index: int | None, summary: str, cell=None, *, where: str | None = None):
         self.path, self.cell_index = path, cell_index
-        if cell is None:
+        if where is None and cell is None:
             where = "before the first cell"
-        else:
+        elif where is None:
             first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
             where = f"cell {cell_index} (id {cell.get('id', '?')}, counting from 0): {first_line[:60]!r}"
         grade_id = (cell or {}).get("metadata", {}).get("nbgrader", {}).get("grade_id") if cell else None
@@ -231,7 +231,8 @@ def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:
             raise NotebookFailed(path, index, f"{ename}: {evalue}", cell) from error
         seconds = time.perf_counter() - start
         if last is not None and not report_path.exists():
-            raise ProbeFailed(f"{_rel(path)}: the kernel never reported what the run used")
+            raise NotebookFailed(path, None, "ProbeFailed: the kernel never reported what the run used",
+                                 where="the executor's probe after the last cell")
         found = (json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists()
                  else {"modules": [], "data": [], "versions": {}, "peak_bytes": None})
     modules = [p for p in found["modules"] if p.endswith(".py")]
@@ -239,7 +240,8 @@ def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:
     if package_root.resolve() != stamp.REPOSITORY.resolve():
         raise NotebookFailed(path, None, f"the kernel imported {stamp.PACKAGE} from {package_root}, not from this "
                              f"repository ({stamp.REPOSITORY}), so the stamp would describe other code. Install "
-                             f"the repository into the kernel's environment: pip install -e {stamp.REPOSITORY}")
+                             f"the repository into the kernel's environment: pip install -e {stamp.REPOSITORY}",
+                             where="the check of what the run used")
     depends = stamp.Dependencies.from_paths(modules, found["data"], found["versions"],
                                             package_root=package_root, data_dir=data_dir)
     peak = found["peak_bytes"] / 2**20 if found["peak_bytes"] is not None else None
@@ -338,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
             failures += 1
             print(f" ✘\n    {error}\n    (the stored notebook was left unchanged)", flush=True)
         else:
-            print(f" {seconds:.1f} s ✔", flush=True)
+            peak = stamp.freshness(path).peak_memory_mib
+            memory = f" · peak {peak:.0f} MiB" if peak is not None else ""
+            print(f" {seconds:.1f} s{memory} ✔", flush=True)
     return 1 if failures else 0
 
 

@@ -80,7 +80,8 @@ def normalised_source(source: str) -> str:
     SyntaxError
         If ``source`` is not valid Python.
     """
-    lines = source.splitlines(keepends=True)
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line + "\n" for line in source.split("\n")]  # the lines ast and tokenize count (not \f, \u2028…)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
@@ -109,7 +110,7 @@ def normalised_source(source: str) -> str:
             kept.append(source[position:start])
         position = max(position, end)
     kept.append(source[position:])
-    code_lines = (line.rstrip() for line in "".join(kept).splitlines())
+    code_lines = (line.rstrip() for line in "".join(kept).split("\n"))
     return "\n".join(line for line in code_lines if line.strip()) + "\n"
 
 
