@@ -375,3 +375,10 @@ def test_the_last_cell_tagged_skip_execution_does_not_hide_what_the_run_used(tmp
     execute.execute(path)
     modules = nbformat.read(path, as_version=4).metadata[stamp.KEY]["modules"]
     assert "neuronlab/config.py" in modules and "neuronlab/mlp.py" not in modules
+
+
+def test_data_files_need_a_data_folder_to_be_keyed_by(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "data_dir", lambda: None)
+    (tmp_path / "set.npz").write_bytes(b"x")
+    with pytest.raises(ValueError, match="no data folder"):
+        stamp.Dependencies.from_paths([], [tmp_path / "set.npz"], {})
