@@ -22,7 +22,9 @@ TensorFlow: reading logs stays fast and works in a kernel that never trained.
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import struct
 from pathlib import Path
 
@@ -183,18 +185,77 @@ def histograms(logdir, *, run: str | None = None, tag: str | None = None):
     pandas.DataFrame
         Columns ``run``, ``tag``, ``step``, ``left``, ``right`` (the bucket's edges) and
         ``count`` (how many values fell in it, float), in logged order.  Keras names a
-        weight histogram after the model, layer and weight, e.g.
+        weight histogram after the weight's path, layer included, e.g.
         ``"sequential/dense/kernel/histogram"``.
+
+    Notes
+    -----
+    Keras before keras-team/keras#22317 (3.13, Colab's, and older) names a weight histogram
+    after the weight alone (``"kernel/histogram"``), so every layer's kernel lands under one tag.  Such tags are
+    given back their layer here, ``"<layer>/kernel/histogram"``, from the model
+    configuration the same callback logs (``write_graph=True``, its default): the k-th
+    ``kernel`` of a step belongs to the k-th layer that has one.  When the configuration is
+    missing or does not account for them, repeated tags are numbered instead
+    (``"kernel#2/histogram"``), so that layers are never merged.
     """
     import pandas as pd
 
+    logged = list(_values(logdir, "histograms", run))
+    layers = _weight_owners(logdir, run) if any(_BARE.fullmatch(t) for _, t, _, _, _ in logged) else {}
+    totals: dict[tuple, int] = {}
+    for r, t, s, _, _ in logged:
+        totals[r, s, t] = totals.get((r, s, t), 0) + 1
+    seen: dict[tuple, int] = {}
     rows = []
-    for r, t, s, _, value in _values(logdir, "histograms", run, tag):
+    for r, t, s, _, value in logged:
+        bare = _BARE.fullmatch(t)
+        if bare:
+            k = seen[r, s, t] = seen.get((r, s, t), -1) + 1
+            owners = layers.get(r, {}).get(bare.group(1), [])
+            if len(owners) == totals[r, s, t]:
+                t = f"{owners[k]}/{bare.group(1)}/histogram"
+            elif totals[r, s, t] > 1:
+                t = f"{bare.group(1)}#{k + 1}/histogram"
+        if tag is not None and t != tag:
+            continue
         buckets = np.asarray(value, dtype=float).reshape(-1, 3)
         rows.extend((r, t, s, left, right, count) for left, right, count in buckets)
     frame = pd.DataFrame(rows, columns=["run", "tag", "step", "left", "right", "count"])
     return frame.astype({"run": str, "tag": str, "step": "int64", "left": "float64", "right": "float64",
                          "count": "float64"})
+
+
+_BARE = re.compile(r"([^/]+)/histogram")
+"""A weight histogram's tag without its layer, as Keras 3.13 and older write it (``kernel/histogram``)."""
+
+
+def _weight_owners(logdir, run: str | None) -> dict[str, dict[str, list[str]]]:
+    """Per run: ``{weight name: [layer names, in model order]}``, from the logged model configuration."""
+    owners: dict[str, dict[str, list[str]]] = {}
+    for r, _, _, _, value in _values(logdir, "graph_keras_model", run):
+        try:
+            model = json.loads(np.asarray(value).reshape(-1)[0])
+            layers = model["config"]["layers"]
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue  # not a model configuration this reader understands: number the tags instead
+        found: dict[str, list[str]] = {}
+        for layer in layers:
+            config = layer.get("config", {}) if isinstance(layer, dict) else {}
+            for weight in _layer_weights(layer.get("class_name", ""), config):
+                found.setdefault(weight, []).append(config.get("name", "?"))
+        owners[r] = found
+    return owners
+
+
+def _layer_weights(class_name: str, config: dict) -> list[str]:
+    """The weights a Keras layer with this configuration has: one per ``<weight>_initializer``
+    (``bias`` only with ``use_bias``, ``beta``/``gamma`` only with ``center``/``scale``), and an
+    adapted ``Normalization``'s ``mean``, ``variance`` and ``count``."""
+    if class_name == "Normalization":
+        return ["mean", "variance", "count"] if config.get("mean") is None else []
+    switches = {"bias": "use_bias", "beta": "center", "gamma": "scale"}
+    return [key.removesuffix("_initializer") for key in config if key.endswith("_initializer")
+            and config.get(switches.get(key.removesuffix("_initializer"), ""), True) is not False]
 
 
 def images(logdir, *, run: str | None = None, tag: str | None = None) -> list[dict]:
