@@ -218,6 +218,7 @@ def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:
                 await _run_silently(client, end_code)
 
         client.on_notebook_start, client.on_cell_executed = start_probe, end_probe
+        hashed_before = stamp.package_hashes()  # the code as it is when the run starts
         start = time.perf_counter()
         try:
             # The kernel process's own stderr carries only its start-up chatter (a warning about
@@ -243,7 +244,8 @@ def execute(path: Path, *, timeout: int = 1800, quick: bool = False) -> float:
                              f"the repository into the kernel's environment: pip install -e {stamp.REPOSITORY}",
                              where="the check of what the run used")
     depends = stamp.Dependencies.from_paths(modules, found["data"], found["versions"],
-                                            package_root=package_root, data_dir=data_dir)
+                                            package_root=package_root, data_dir=data_dir,
+                                            hashed_before=hashed_before)
     peak = found["peak_bytes"] / 2**20 if found["peak_bytes"] is not None else None
     clean(notebook)
     stamp.stamp(notebook, seconds=seconds, mode="quick" if quick else "full", depends=depends,

@@ -173,7 +173,8 @@ class Dependencies:
 
     @classmethod
     def from_paths(cls, modules, data, versions, *, package_root: str | Path | None = None,
-                   data_dir: str | Path | None = None) -> Dependencies:
+                   data_dir: str | Path | None = None, hashed_before: dict[str, str] | None = None
+                   ) -> Dependencies:
         """Hash the files a kernel reported.
 
         Parameters
@@ -186,9 +187,17 @@ class Dependencies:
             path inside it.
         versions : mapping
             Library (a key of :data:`LIBRARIES`) → version.
+        hashed_before : mapping, optional
+            Module hashes taken when the run started (:func:`package_hashes`): they win over the
+            files' hashes now, so a module edited during the run leaves the notebook stale
+            instead of stamping code the kernel may never have run.
         """
         package_root = Path(package_root or REPOSITORY).resolve()
-        module_hashes = {Path(p).resolve().relative_to(package_root).as_posix(): module_hash(p) for p in modules}
+        hashed_before = hashed_before or {}
+        module_hashes = {}
+        for path in modules:
+            key = Path(path).resolve().relative_to(package_root).as_posix()
+            module_hashes[key] = hashed_before.get(key) or module_hash(path)
         data_hashes = {}
         data = list(data)
         if data:
@@ -199,6 +208,13 @@ class Dependencies:
             data_hashes = {Path(p).resolve().relative_to(root).as_posix(): file_hash(p) for p in data}
         return cls(dict(sorted(module_hashes.items())), dict(sorted(data_hashes.items())),
                    {k: versions[k] for k in sorted(versions)})
+
+
+def package_hashes(package_root: str | Path | None = None) -> dict[str, str]:
+    """:func:`module_hash` of every module of the ``neuronlab`` package under ``package_root``."""
+    package_root = Path(package_root or REPOSITORY).resolve()
+    return {path.relative_to(package_root).as_posix(): module_hash(path)
+            for path in sorted((package_root / PACKAGE).rglob("*.py"))}
 
 
 def stamp(notebook: nbformat.NotebookNode, *, seconds: float, mode: str,

@@ -382,3 +382,19 @@ def test_data_files_need_a_data_folder_to_be_keyed_by(tmp_path, monkeypatch):
     (tmp_path / "set.npz").write_bytes(b"x")
     with pytest.raises(ValueError, match="no data folder"):
         stamp.Dependencies.from_paths([], [tmp_path / "set.npz"], {})
+
+
+def test_a_helper_edited_during_the_run_leaves_the_notebook_stale(tmp_path, monkeypatch):
+    """Authors edit helpers while a long chapter runs: the stamp keeps the hash from the run's start."""
+    root = tmp_path / "repo"
+    (root / "neuronlab").mkdir(parents=True)
+    (root / "neuronlab" / "__init__.py").write_text("", encoding="utf-8")
+    helper = root / "neuronlab" / "helper.py"
+    helper.write_text("def scale(x):\n    return 2 * x\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(root))
+    monkeypatch.setattr(stamp, "REPOSITORY", root)
+    path = _notebook(tmp_path / "long.ipynb", "from neuronlab.helper import scale\nprint(scale(21))",
+                     f"open({str(helper)!r}, 'w').write('def scale(x):\\n    return 30 * x\\n')")
+    execute.execute(path)
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == "42\n"
+    assert stamp.freshness(path).reasons == ("neuronlab/helper.py changed",)
