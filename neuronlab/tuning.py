@@ -322,7 +322,9 @@ def trials_frame(tuner, *, check: bool = True):
     tuner : a Keras Tuner tuner, after ``search``
     check : bool, default True
         Call :func:`check_scores` first (a search with crashed trials raises
-        :class:`TrialsFailedError` instead of returning a table with holes).
+        :class:`TrialsFailedError` instead of returning a table with holes).  With
+        ``check=False`` the table also has a ``status`` column (every trial of a checked
+        table has completed, so it would say nothing there).
 
     Returns
     -------
@@ -332,7 +334,7 @@ def trials_frame(tuner, *, check: bool = True):
         ``initial_epoch``, where it starts: a trial continuing an earlier one's checkpoint
         trains ``epochs − initial_epoch`` epochs; its other ``tuner/…`` entries are left
         out), then ``score`` (the objective's best value during the trial),
-        ``best_epoch`` (counted from 1) and ``status``.  Rows are sorted by score, best
+        ``best_epoch`` (counted from 1) and, unchecked, ``status``.  Rows are sorted by score, best
         first (highest for a "max" objective such as ``val_accuracy``), ties kept in
         trial order.  ``frame.attrs`` holds ``objective`` and ``direction``.
     """
@@ -358,7 +360,7 @@ def trials_frame(tuner, *, check: bool = True):
         row.update(trial=trial.trial_id, score=trial.score, best_epoch=(trial.best_step or 0) + 1,
                    status=_status(trial))
         rows.append(row)
-    columns = ["trial", *names, "score", "best_epoch", "status"]
+    columns = ["trial", *names, "score", "best_epoch", *([] if check else ["status"])]
     frame = pd.DataFrame(rows, columns=columns).set_index("trial")
     direction = getattr(oracle.objective, "direction", "max")
     frame = frame.sort_values("score", ascending=direction == "min", kind="stable", na_position="last")
