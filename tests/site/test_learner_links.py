@@ -1,10 +1,10 @@
-"""learner/ against the built site: its links land on real anchors and its numbers are the site's.
+"""learner/ against the built site: its links land on real anchors, its numbers are the site's.
 
 The learner copies (``python -m neuronlab.tools.learner_notebooks``) link glossary terms and
 citations to the site by anchor and print the glued numbers themselves. These checks read the
 session's site build: every anchor a learner copy links to exists on the page it names, a
 citation's words are the bibliography's own label, and each chapter's numbers are the ones the
-site pastes, in the same order.
+site pastes, in the same order; and a notebook page's download button gives the learner copy.
 """
 
 from __future__ import annotations
@@ -75,3 +75,11 @@ def test_learner_numbers_are_the_numbers_the_site_shows(built_site, source):
     ours = [learner.glue_text(values, match["content"]) for cell in notebook.cells if cell.cell_type == "markdown"
             for match in learner.INLINE.finditer(cell.source) if match["role"] == "glue:text"]
     assert ours == shown, f"{source.name}: the learner copy and the site paste different numbers"
+
+
+def test_a_notebook_page_downloads_its_learner_copy(built_site):
+    downloads = sorted((built_site.html / "_sources").rglob("*.ipynb"))
+    assert downloads, "the site offers no notebook download"
+    differ = [str(d.relative_to(built_site.html)) for d in downloads
+              if d.read_bytes() != (learner.LEARNER / d.relative_to(built_site.html / "_sources")).read_bytes()]
+    assert not differ, f"downloads that are not the learner copy (_ext/learner_copies.py): {differ}"
