@@ -104,7 +104,7 @@ def initial_values(same_value_ok, zero_biases_ok) -> None:
         raise CheckFailed(what, "zero_biases_ok (all biases start at 0)", True, False,
                           "the random weights already make the units different, so equal biases do no harm; 0 is "
                           "the usual start (Keras's default, bias_initializer=\"zeros\").")
-    passed("equal weights keep the units of a layer identical forever (no); biases may all start at 0 (yes).")
+    passed("equal weights keep a layer's units identical (no); zero biases are fine (yes).")
 
 
 # ---------------------------------------------------------------------- exercise 2: SELU
@@ -189,13 +189,13 @@ def _choose(choice, right: set[str], hints: Mapping[str, str], options: Mapping[
 def selu_advantages(choice) -> None:
     """Check the set of letters from :data:`SELU_STATEMENTS` that are advantages of SELU over ReLU."""
     _choose(choice, _SELU_RIGHT, _SELU_HINTS, SELU_STATEMENTS, "your SELU advantages",
-            "(a), (c) and (d) are SELU's advantages: negative outputs, no dead units, self-normalisation.")
+            "(a), (c), (d): negative outputs, no dead units, self-normalisation.")
 
 
 def selu_conditions(choice) -> None:
     """Check the set of letters from :data:`SELU_CONDITIONS` that SELU's self-normalisation needs."""
     _choose(choice, _CONDITIONS_RIGHT, _CONDITION_HINTS, SELU_CONDITIONS, "your SELU conditions",
-            "standardised inputs, LeCun normal initialisation, a plain dense stack, and alpha dropout if any.")
+            "standardised inputs, LeCun normal, a plain dense stack, alpha dropout if any.")
 
 
 # ---------------------------------------------------------------------- exercise 3: which activation when
@@ -304,8 +304,7 @@ def bn_inference(function: Callable) -> None:
         hint = next((text for slip, text in _bn_slips(*args) if np.allclose(got, slip, rtol=1e-6, atol=1e-9)),
                     "γ ⊗ (X − moving mean) / √(moving variance + ε) + β, feature by feature.")
         raise CheckFailed(what, case, _array_text(expected), _array_text(got), hint)
-    passed(f"bn_inference matches γ(X − μ̂)/√(σ̂² + ε) + β in all {len(cases)} cases, a single sample "
-           "included.")
+    passed(f"bn_inference matches γ(X − μ̂)/√(σ̂² + ε) + β in all {len(cases)} cases, one sample too.")
 
 
 def fuse_dense_bn(function: Callable) -> None:
@@ -479,19 +478,64 @@ def _curves(results, epochs: int, what: str) -> dict[str, list[float]]:
     return curves
 
 
-def comparison_results(results, epochs: int) -> None:
-    """Check exercise 5's ``results`` = {variant: [validation accuracy per epoch]} for :data:`VARIANTS`."""
+_VARIANT_SPECS = {"relu_he": ("relu", "henormal", False), "relu_he_bn": ("relu", "henormal", True),
+                  "selu_lecun": ("selu", "lecunnormal", False)}
+
+
+def comparison_results(results, epochs: int, models=None, X_valid=None, y_valid=None) -> None:
+    """Check exercise 5's ``results`` = {variant: [validation accuracy per epoch]} for :data:`VARIANTS`.
+
+    Every curve must have ``epochs`` accuracies and end above 0.4 (chance is 0.1). With
+    ``models`` (the trained models by variant) and the standardised validation set, each
+    model must be the asked-for network (20 hidden layers, its activation, initialiser and
+    batch norm) and score on ``X_valid`` the last accuracy of its curve: a model trained
+    and validated on other inputs (the raw pixels, say) does not.
+    """
+    import keras
+
     what = "your comparison results"
     curves = _curves(results, epochs, what)
+    if models is not None:
+        if not isinstance(models, Mapping) or sorted(models) != sorted(VARIANTS):
+            got = f"keys {sorted(models)}" if isinstance(models, Mapping) else type(models).__name__
+            raise CheckFailed("your models", None, Verbatim(f"a dict with the keys {list(VARIANTS)}"),
+                              Verbatim(got), "keep each trained model under its variant's name.")
+        for key, (activation, initializer, batch_norm) in _VARIANT_SPECS.items():
+            model = models[key]
+            if not isinstance(model, keras.Model):
+                raise CheckFailed("your models", key, Verbatim("a trained Keras model"),
+                                  Verbatim(type(model).__name__), "store the model you trained for this variant.")
+            dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+            words = [w for w in _describe_model(model) if w.startswith("dense(")]
+            n_bn = sum(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers)
+            hidden = dense[:-1]
+            if (len(hidden) != 20 or any(_initializer_name(layer) != initializer for layer in hidden)
+                    or n_bn != (20 if batch_norm else 0)):
+                raise CheckFailed("your models", key,
+                                  Verbatim(f"20 hidden layers of {activation} units with {initializer}"
+                                           + (" and batch normalisation" if batch_norm else "")),
+                                  Verbatim(f"{len(hidden)} hidden Dense layers, {n_bn} BatchNormalization "
+                                           f"layers, {words[0] if words else 'no Dense layer'}…"),
+                                  "build each variant with build_deep_mlp(20, …) as the list above says.")
+            if X_valid is not None and y_valid is not None:
+                probabilities = keras.ops.convert_to_numpy(model(np.asarray(X_valid), training=False))
+                measured = float(np.mean(probabilities.argmax(axis=1) == np.asarray(y_valid)))
+                if abs(measured - curves[key][-1]) > 0.005:
+                    raise CheckFailed("your models", key,
+                                      Verbatim(f"the model scoring its curve's last value, "
+                                               f"{curves[key][-1]:.2%}, on the standardised validation set"),
+                                      Verbatim(f"{measured:.2%}"),
+                                      "train and validate on the standardised images (X_train_std, X_valid_std), "
+                                      "and record history.history[\"val_accuracy\"] of that very model.")
     for key, values in curves.items():
-        if values[-1] < 0.2:
-            raise CheckFailed(what, key, Verbatim("a final validation accuracy of at least 0.2 (chance is 0.1)"),
+        if values[-1] < 0.4:
+            raise CheckFailed(what, key, Verbatim("a final validation accuracy above 0.4 (chance is 0.1)"),
                               round(values[-1], 4),
                               "this variant barely learned: check its inputs (standardised?), its initialiser and "
                               "that it was compiled with the optimizer and loss of the exercise.")
     best = max(curves, key=lambda k: curves[k][-1])
-    passed(f"three curves of {epochs} epochs; the best final validation accuracy is {best}'s, "
-           f"{curves[best][-1]:.2%}.")
+    checked = ", models checked" if models is not None else ""
+    passed(f"three curves of {epochs} epochs{checked}; best at the end: {best}, {curves[best][-1]:.2%}.")
 
 
 def fastest_variant(results, answer, epochs: int) -> None:

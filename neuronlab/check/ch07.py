@@ -4,7 +4,8 @@ The checks read the learner's Keras models layer by layer (Dense layers and thei
 activations, initialisers, batch normalisation, alpha dropout), run the learner's
 training function on a tiny problem whose validation labels are noise (so that
 early stopping must stop it, and restoring the best weights shows), compare MC-dropout
-predictions with a reference average, and read the 1cycle callback's step count.
+predictions with a reference average (and a single pass), compare the learner's 1cycle schedule
+with the formula, and train a tiny model with the learner's 1cycle callback to read its rates back.
 Each check prints one ✔ line, or raises :class:`CheckFailed` saying which case
 failed, what was expected, what came back, and a hint.
 
@@ -21,7 +22,7 @@ import numpy as np
 from neuronlab.check import CheckFailed, Verbatim, _require_callable, call_learner, loss_name, passed
 
 __all__ = ["build_dnn", "build_dnn_batch_norm", "build_dnn_selu", "build_dnn_alpha_dropout", "standardise",
-           "fit_model", "mc_predict_proba", "one_cycle_callback", "results_table", "RESULT_ROWS", "RESULT_COLUMNS"]
+           "fit_model", "mc_predict_proba", "one_cycle_rate", "one_cycle_callback", "results_table", "RESULT_ROWS", "RESULT_COLUMNS"]
 
 N_HIDDEN, N_UNITS, N_CLASSES, INPUT_SHAPE = 20, 100, 10, (32, 32, 3)
 RESULT_ROWS = ("Swish + He", "batch norm", "SELU", "SELU + alpha dropout", "MC dropout", "1cycle")
@@ -136,7 +137,7 @@ def build_dnn(function: Callable) -> None:
     if extra:
         raise CheckFailed(what, "build_dnn()", Verbatim("no dropout by default"), Verbatim(", ".join(extra)),
                           "add alpha dropout only when alpha_dropout > 0.")
-    passed(f"build_dnn() gives 20 hidden layers of 100 Swish units with He initialisation and a softmax output "
+    passed(f"build_dnn(): 20 hidden layers of 100 Swish units, He init "
            f"({model.count_params():,} parameters).")
 
 
@@ -153,7 +154,7 @@ def build_dnn_batch_norm(function: Callable) -> None:
         raise CheckFailed(what, "build_dnn(batch_norm=True)", Verbatim("20 (or 21) BatchNormalization layers"),
                           f"{count} BatchNormalization layers", "one per hidden layer (plus, optionally, one on "
                           "the inputs) is enough.")
-    passed(f"build_dnn(batch_norm=True) puts batch normalisation on every hidden layer ({count} layers).")
+    passed(f"build_dnn(batch_norm=True) normalises every hidden layer ({count} BN layers).")
 
 
 def build_dnn_selu(function: Callable) -> None:
@@ -163,7 +164,7 @@ def build_dnn_selu(function: Callable) -> None:
     case = "build_dnn(activation='selu', kernel_initializer='lecun_normal')"
     model = _model(function, what, case, activation="selu", kernel_initializer="lecun_normal")
     _check_stack(model, what, case, "selu", "lecun_normal", batch_norm=False)
-    passed("build_dnn(activation='selu', kernel_initializer='lecun_normal') is a self-normalising stack.")
+    passed("build_dnn('selu', 'lecun_normal') is a self-normalising stack.")
 
 
 def build_dnn_alpha_dropout(function: Callable, rate: float = 0.1) -> None:
@@ -236,7 +237,7 @@ def standardise(function: Callable) -> None:
             hint = "compute mean = X_train.mean(axis=0) and std = X_train.std(axis=0), then (X - mean) / std."
         raise CheckFailed(what, f"{case}, {name}", Verbatim(f"mean {expected.mean():.3f}, std {expected.std():.3f}"),
                           Verbatim(f"mean {array.mean():.3f}, std {array.std():.3f}"), hint)
-    passed("the three sets are standardised with the training set's per-feature mean and standard deviation.")
+    passed("the three sets are standardised with the training set's per-feature mean and std.")
 
 
 # ---------------------------------------------------------------------- training with Nadam and early stopping
@@ -321,7 +322,12 @@ def fit_model(function: Callable, learning_rate: float = 0.003, max_epochs: int 
 
 # ---------------------------------------------------------------------- MC dropout
 def mc_predict_proba(function: Callable, n_samples: int = 200) -> None:
-    """Check ``function(model, X, n_samples)`` returns the mean of ``n_samples`` predictions with dropout on."""
+    """Check ``function(model, X, n_samples)`` returns the mean of ``n_samples`` predictions with dropout on.
+
+    It is called twice: with ``n_samples`` passes its answer must be close to a 400-pass
+    reference, and with a single pass it must be much farther from it (an answer that
+    ignores ``n_samples`` and always averages the same number of passes fails).
+    """
     import keras
 
     _require_callable(function, "mc_predict_proba")
@@ -333,58 +339,141 @@ def mc_predict_proba(function: Callable, n_samples: int = 200) -> None:
     X = np.random.default_rng(4).normal(size=(50, 8)).astype("float32")
     reference = np.mean([keras.ops.convert_to_numpy(model(X, training=True)) for _ in range(400)], axis=0)
     deterministic = model.predict(X, verbose=0)
-    case = f"a SELU network with AlphaDropout(0.3), X of shape (50, 8), n_samples={n_samples}"
-    result = call_learner(function, (model, X, n_samples), what=what, case=case,
-                          expected=Verbatim("an array of shape (50, 4)"),
-                          hint="call it on a few test images to see the error.")
-    got = np.asarray(result, dtype=np.float64)
-    if got.shape != (50, 4):
-        hint = ("that is one prediction per pass: average them over the passes, axis 0."
-                if got.shape == (n_samples, 50, 4) else "return one row of class probabilities per sample.")
-        raise CheckFailed(what, case, "shape (50, 4)", f"shape {got.shape}", hint)
-    if not np.allclose(got.sum(axis=1), 1.0, atol=1e-4):
-        raise CheckFailed(what, case, Verbatim("rows that sum to 1"), Verbatim(f"row sums {got.sum(axis=1)[:3]}…"),
-                          "average the probabilities themselves (not their logarithms or argmax).")
-    gap_to_mc = np.abs(got - reference).mean()
-    if np.abs(got - deterministic).mean() < 1e-4 or gap_to_mc > 0.02:
-        hint = ("these are the deterministic predictions: dropout is off at inference. Call model(X, training=True) "
-                "in each pass (or use MC dropout layers)." if np.abs(got - deterministic).mean() < 1e-4 else
-                f"far from the average of many stochastic passes: average all {n_samples} passes.")
-        raise CheckFailed(what, case, Verbatim(f"close to the mean of many passes (mean gap ≤ 0.02)"),
-                          Verbatim(f"mean gap {gap_to_mc:.3f}"), hint)
-    passed(f"the average of {n_samples} stochastic passes (mean gap to a 400-pass reference: {gap_to_mc:.3f}).")
+    gaps = {}
+    for n in (n_samples, 1):
+        case = f"a SELU network with AlphaDropout(0.3), X of shape (50, 8), n_samples={n}"
+        result = call_learner(function, (model, X, n), what=what, case=case,
+                              expected=Verbatim("an array of shape (50, 4)"),
+                              hint="call it on a few test images to see the error.")
+        got = np.asarray(result, dtype=np.float64)
+        if got.shape != (50, 4):
+            hint = ("that is one prediction per pass: average them over the passes, axis 0."
+                    if got.shape == (n, 50, 4) else "return one row of class probabilities per sample.")
+            raise CheckFailed(what, case, "shape (50, 4)", f"shape {got.shape}", hint)
+        if not np.allclose(got.sum(axis=1), 1.0, atol=1e-4):
+            raise CheckFailed(what, case, Verbatim("rows that sum to 1"),
+                              Verbatim(f"row sums {got.sum(axis=1)[:3]}…"),
+                              "average the probabilities themselves (not their logarithms or argmax).")
+        if np.abs(got - deterministic).mean() < 1e-4:
+            raise CheckFailed(what, case, Verbatim("stochastic predictions (dropout on)"),
+                              Verbatim("the deterministic predictions"),
+                              "these are the deterministic predictions: dropout is off at inference. Call "
+                              "model(X, training=True) in each pass (or use MC dropout layers).")
+        gaps[n] = np.abs(got - reference).mean()
+        if n == n_samples and gaps[n] > 0.02:
+            raise CheckFailed(what, case, Verbatim("close to the mean of many passes (mean gap ≤ 0.02)"),
+                              Verbatim(f"mean gap {gaps[n]:.3f}"),
+                              f"far from the average of many stochastic passes: average all {n} passes.")
+    if gaps[1] < 2 * gaps[n_samples]:
+        case = "the same network and X, n_samples=1"
+        raise CheckFailed(what, case, Verbatim("one stochastic pass, far from the 400-pass mean"),
+                          Verbatim(f"mean gap {gaps[1]:.3f}, as close as with {n_samples} passes"),
+                          "make exactly n_samples passes: the number of passes is the function's argument, "
+                          "not a constant.")
+    passed(f"n_samples passes averaged (gap to a 400-pass mean: {gaps[n_samples]:.3f} with "
+           f"{n_samples}, {gaps[1]:.3f} with 1).")
 
 
 # ---------------------------------------------------------------------- 1cycle
+def _one_cycle_hint(step: int, total_steps: int) -> str:
+    peak = 0.45 * total_steps
+    if step == 0:
+        return "at step 0 the rate is max_rate / 10."
+    if step <= peak:
+        return "the rate climbs linearly from max_rate / 10 at step 0 to max_rate at step 0.45 × total_steps."
+    if step <= 2 * peak:
+        return ("after the peak the rate comes back down linearly, to max_rate / 10 at step "
+                "0.9 × total_steps.")
+    return ("over the last tenth of training the rate falls linearly to max_rate / 10,000 at the last step, "
+            "total_steps − 1, and stays there.")
+
+
+def one_cycle_rate(function: Callable) -> None:
+    """Check ``function(step, total_steps, max_rate)`` against :func:`neuronlab.schedules.one_cycle`."""
+    from neuronlab import schedules
+
+    _require_callable(function, "one_cycle_rate")
+    what = "your one_cycle_rate"
+    for total_steps, max_rate in ((1000, 0.01), (420, 0.05), (99, 0.002)):
+        peak, last = 0.45 * total_steps, total_steps - 1
+        steps = sorted({0, round(peak / 2), round(peak), round(1.5 * peak), round(2 * peak),
+                        round((2 * peak + last) / 2), last, last + 10})
+        for step in steps:
+            case = f"step={step}, total_steps={total_steps}, max_rate={max_rate}"
+            expected = float(schedules.one_cycle(step, total_steps, max_rate))
+            result = call_learner(function, (step, total_steps, max_rate), what=what, case=case,
+                                  expected=f"{expected:.6g}", hint="call it yourself with these arguments.")
+            try:
+                got = float(np.asarray(result, dtype=np.float64))
+            except (TypeError, ValueError):
+                raise CheckFailed(what, case, f"{expected:.6g}", Verbatim(repr(result)[:60]),
+                                  "return one number, the learning rate at that step.") from None
+            if not math.isclose(got, expected, rel_tol=1e-6):
+                raise CheckFailed(what, case, f"{expected:.6g}", f"{got:.6g}", _one_cycle_hint(step, total_steps))
+    passed("one_cycle_rate follows the 1cycle schedule at every corner and in between.")
+
+
+def _held_rates(callback, n_train: int, batch_size: int, epochs: int) -> list[float]:
+    """Train a tiny model with ``callback`` and record the learning rate the optimizer holds in each batch."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=0.123))
+    held: list[float] = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: held.append(float(model.optimizer.learning_rate)))
+    X = np.random.default_rng(0).normal(size=(n_train, 2)).astype("float32")
+    model.fit(X, X[:, :1], epochs=epochs, batch_size=batch_size, verbose=0, callbacks=[callback, record])
+    return held
+
+
 def one_cycle_callback(function: Callable) -> None:
-    """Check ``function(n_train, batch_size, epochs, max_rate)`` returns a ``neuronlab.schedules.OneCycleScheduler``
-    over the whole run: epochs × ⌈n_train / batch_size⌉ steps, peaking at ``max_rate``."""
+    """Check ``function(n_train, batch_size, epochs, max_rate)`` returns a Keras callback that sets the
+    optimizer's learning rate before every batch by the 1cycle schedule over the whole run
+    (epochs × ⌈n_train / batch_size⌉ steps): a tiny model is trained with it and the rates read back."""
+    import keras
+
     from neuronlab import schedules
 
     _require_callable(function, "one_cycle_callback")
     what = "your one_cycle_callback"
-    for n_train, batch_size, epochs, max_rate in ((3500, 128, 15, 0.001), (800, 32, 3, 0.01), (1000, 100, 4, 0.05)):
+    for n_train, batch_size, epochs, max_rate in ((1000, 64, 3, 0.01), (100, 25, 3, 0.05)):
         case = f"n_train={n_train}, batch_size={batch_size}, epochs={epochs}, max_rate={max_rate}"
-        expected_steps = epochs * math.ceil(n_train / batch_size)
+        per_epoch = math.ceil(n_train / batch_size)
+        total = epochs * per_epoch
         callback = call_learner(function, (n_train, batch_size, epochs, max_rate), what=what, case=case,
-                                expected=Verbatim("a OneCycleScheduler"), hint="call it yourself to see the error.")
-        if not isinstance(callback, schedules.OneCycleScheduler):
-            raise CheckFailed(what, case, Verbatim("a neuronlab.schedules.OneCycleScheduler"),
-                              Verbatim(type(callback).__name__), "return schedules.OneCycleScheduler(...).")
-        if callback.total_steps != expected_steps:
-            per_epoch = callback.total_steps / epochs
-            if callback.total_steps == epochs * (n_train // batch_size):
-                hint = ("the last, smaller batch of each epoch is a step too: round the batches per epoch up, "
-                        "math.ceil(n_train / batch_size).")
-            elif callback.total_steps in (math.ceil(n_train / batch_size), epochs):
-                hint = "the schedule spans the whole run: epochs × batches per epoch."
-            else:
-                hint = f"there are ⌈n_train / batch_size⌉ batches per epoch (your count gives {per_epoch:g})."
-            raise CheckFailed(what, case, f"total_steps {expected_steps}", f"total_steps {callback.total_steps}", hint)
-        if not math.isclose(callback.knots[1][1], max_rate):
-            raise CheckFailed(what, case, f"max_rate {max_rate}", f"max_rate {callback.knots[1][1]}",
-                              "pass the function's max_rate to the scheduler.")
-    passed("the 1cycle schedule spans epochs × ⌈n_train / batch_size⌉ steps and peaks at max_rate.")
+                                expected=Verbatim("a keras.callbacks.Callback"),
+                                hint="call it yourself to see the error.")
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise CheckFailed(what, case, Verbatim("a keras.callbacks.Callback"), Verbatim(type(callback).__name__),
+                              "return an instance of your callback class (a subclass of keras.callbacks.Callback).")
+        try:
+            held = np.array(_held_rates(callback, n_train, batch_size, epochs))
+        except Exception as error:  # the learner's callback crashed during fit
+            raise CheckFailed(what, case, Verbatim("a callback that trains"),
+                              Verbatim(f"{type(error).__name__}: {error}"[:120]),
+                              "set self.model.optimizer.learning_rate in on_train_batch_begin.") from None
+        expected = schedules.one_cycle(np.arange(total), total, max_rate)
+        if np.allclose(held, expected, rtol=1e-5):
+            continue
+        floor_total = epochs * (n_train // batch_size)
+        if np.allclose(held, 0.123):
+            hint = "the rate never changed: set self.model.optimizer.learning_rate in on_train_batch_begin."
+        elif floor_total >= 2 and np.allclose(held[:floor_total],
+                                              schedules.one_cycle(np.arange(floor_total), floor_total, max_rate),
+                                              rtol=1e-5):
+            hint = ("the last, smaller batch of each epoch is a step too: round the batches per epoch up, "
+                    "math.ceil(n_train / batch_size).")
+        elif np.allclose(held[:per_epoch], schedules.one_cycle(np.arange(per_epoch), per_epoch, max_rate),
+                         rtol=1e-5):
+            hint = "the schedule spans the whole run: epochs × batches per epoch, not one epoch."
+        else:
+            hint = ("before batch k (counting from 0 over the whole run) the rate must be "
+                    "one_cycle_rate(k, total_steps, max_rate).")
+        raise CheckFailed(what, case, Verbatim(f"rates {np.round(expected[:4], 5).tolist()}…"),
+                          Verbatim(f"rates {np.round(held[:4], 5).tolist()}…"), hint)
+    passed("the callback sets the 1cycle rate before every batch of the whole run.")
 
 
 # ---------------------------------------------------------------------- the results table

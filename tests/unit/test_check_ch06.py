@@ -242,6 +242,7 @@ def test_comparison_results_and_the_fastest_variant(capsys):
     _fails(lambda: ch06.comparison_results({"relu_he": [0.8] * 3}, 3), "one entry per variant")
     _fails(lambda: ch06.comparison_results({**GOOD_RESULTS, "selu_lecun": [1.2, 0.9, 0.8]}, 3), "not the loss")
     _fails(lambda: ch06.comparison_results({**GOOD_RESULTS, "selu_lecun": [0.1, 0.1, 0.1]}, 3), "barely learned")
+    _fails(lambda: ch06.comparison_results({**GOOD_RESULTS, "selu_lecun": [0.3, 0.33, 0.35]}, 3), "barely learned")
     _fails(lambda: ch06.comparison_results({**GOOD_RESULTS, "relu_he": "high"}, 3), "history.history")
     with pytest.raises(NotImplementedError):
         ch06.comparison_results(None, 3)
@@ -250,3 +251,35 @@ def test_comparison_results_and_the_fastest_variant(capsys):
     _fails(lambda: ch06.fastest_variant(GOOD_RESULTS, "bn", 3), "the names are")
     with pytest.raises(NotImplementedError):
         ch06.fastest_variant(GOOD_RESULTS, None, 3)
+
+
+def test_comparison_results_checks_the_models_against_the_validation_set(capsys):
+    keras = pytest.importorskip("keras")
+
+    def deep(activation, initializer, batch_norm):
+        layers = [keras.Input((784,))]
+        for _ in range(20):
+            if batch_norm:
+                layers += [keras.layers.Dense(100, use_bias=False, kernel_initializer=initializer),
+                           keras.layers.BatchNormalization(momentum=0.9), keras.layers.Activation(activation)]
+            else:
+                layers.append(keras.layers.Dense(100, activation=activation, kernel_initializer=initializer))
+        return keras.Sequential(layers + [keras.layers.Dense(10, activation="softmax")])
+
+    keras.utils.set_random_seed(0)
+    models = {"relu_he": deep("relu", "he_normal", False), "relu_he_bn": deep("relu", "he_normal", True),
+              "selu_lecun": deep("selu", "lecun_normal", False)}
+    X = np.random.default_rng(0).normal(size=(200, 784)).astype("float32")
+    y = np.random.default_rng(1).integers(0, 10, size=200)
+    measured = {k: float(np.mean(keras.ops.convert_to_numpy(m(X)).argmax(1) == y)) for k, m in models.items()}
+    results = {k: [0.8, 0.8, v] for k, v in measured.items()}
+    with pytest.raises(CheckFailed) as info:  # untrained: every curve ends near chance
+        ch06.comparison_results(results, 3, models, X, y)
+    assert "barely learned" in str(info.value)
+    lenient = {k: [0.8, 0.8, 0.9] for k in models}
+    with pytest.raises(CheckFailed) as info:  # curves that are not these models on this validation set
+        ch06.comparison_results(lenient, 3, models, X, y)
+    assert "X_valid_std" in str(info.value)
+    with pytest.raises(CheckFailed) as info:
+        ch06.comparison_results(results, 3, {**models, "relu_he_bn": models["relu_he"]}, X, y)
+    assert "batch normalisation" in str(info.value)

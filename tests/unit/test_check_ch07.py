@@ -65,8 +65,27 @@ def good_mc(model, X, n_samples=100):
     return np.mean([keras.ops.convert_to_numpy(model(X, training=True)) for _ in range(n_samples)], axis=0)
 
 
+def good_rate(step, total_steps, max_rate):
+    peak = 0.45 * total_steps
+    return float(np.interp(step, [0, peak, 2 * peak, total_steps - 1],
+                           [max_rate / 10, max_rate, max_rate / 10, max_rate / 10_000]))
+
+
+class LearnerOneCycle(keras.callbacks.Callback):
+    """A learner's callback: the rate of good_rate before every batch, over `total_steps` steps."""
+
+    def __init__(self, total_steps, max_rate, per_epoch=None):
+        super().__init__()
+        self.total_steps, self.max_rate, self.per_epoch, self.step = total_steps, max_rate, per_epoch, 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = self.step % self.per_epoch if self.per_epoch else self.step
+        self.model.optimizer.learning_rate = good_rate(step, self.total_steps, self.max_rate)
+        self.step += 1
+
+
 def good_one_cycle(n_train, batch_size, epochs, max_rate):
-    return schedules.OneCycleScheduler(epochs * math.ceil(n_train / batch_size), max_rate=max_rate)
+    return LearnerOneCycle(epochs * math.ceil(n_train / batch_size), max_rate)
 
 
 def good_results():
@@ -91,10 +110,18 @@ def test_right_answers_print_one_tick_line_each(capsys):
     ch07.standardise(good_standardise)
     ch07.fit_model(good_fit)
     ch07.mc_predict_proba(good_mc)
+    ch07.one_cycle_rate(good_rate)
     ch07.one_cycle_callback(good_one_cycle)
     ch07.results_table(good_results())
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 9 and all(line.startswith("✔") for line in lines), lines
+    assert len(lines) == 10 and all(line.startswith("✔") for line in lines), lines
+    assert all(len(line) <= 88 for line in lines), [line for line in lines if len(line) > 88]
+
+
+def test_the_packaged_scheduler_passes_the_callback_check(capsys):
+    ch07.one_cycle_callback(
+        lambda n, b, e, r: schedules.OneCycleScheduler(e * math.ceil(n / b), max_rate=r))
+    assert capsys.readouterr().out.startswith("✔ the callback")
 
 
 def test_other_spellings_of_the_same_network_pass(capsys):
@@ -246,22 +273,34 @@ def test_fit_model_accepts_the_loss_as_a_function(capsys):
      "average them over the passes, axis 0"),
     (lambda model, X, n: keras.ops.convert_to_numpy(model(X, training=True)), "average all 200 passes"),
     (lambda model, X, n: np.log(good_mc(model, X, n)), "rows that sum to 1"),
+    (lambda model, X, n: good_mc(model, X, 150), "not a constant"),
 ])
 def test_mc_predict_proba_mistakes_get_their_hint(function, fragment):
     assert fragment in str(failure(lambda: ch07.mc_predict_proba(function)))
 
 
 # --------------------------------------------------------------------- 1cycle mistakes
+def test_one_cycle_rate_mistakes_get_their_hint():
+    assert "at step 0 the rate is max_rate / 10" in str(
+        failure(lambda: ch07.one_cycle_rate(lambda s, t, r: good_rate(s, t, r) if s else r)))
+    assert "0.45 × total_steps" in str(failure(lambda: ch07.one_cycle_rate(
+        lambda s, t, r: float(np.interp(s, [0, t / 2, t - 1], [r / 10, r, r / 10_000])))))
+    assert "max_rate / 10,000 at the last step" in str(failure(lambda: ch07.one_cycle_rate(
+        lambda s, t, r: float(np.interp(s, [0, 0.45 * t, 0.9 * t, t - 1], [r / 10, r, r / 10, r / 1000])))))
+    assert "return one number" in str(failure(lambda: ch07.one_cycle_rate(lambda s, t, r: "fast")))
+
+
 @pytest.mark.parametrize(("function", "fragment"), [
-    (lambda n, b, e, r: schedules.OneCycleScheduler(e * (n // b), r), "round the batches per epoch up"),
-    (lambda n, b, e, r: schedules.OneCycleScheduler(math.ceil(n / b), r), "epochs × batches per epoch"),
-    (lambda n, b, e, r: schedules.OneCycleScheduler(e * math.ceil(n / b), 0.1), "pass the function's max_rate"),
-    (lambda n, b, e, r: keras.callbacks.LearningRateScheduler(lambda epoch: r),
-     "a neuronlab.schedules.OneCycleScheduler"),
+    (lambda n, b, e, r: LearnerOneCycle(e * (n // b), r), "round the batches per epoch up"),
+    (lambda n, b, e, r: LearnerOneCycle(math.ceil(n / b), r, per_epoch=math.ceil(n / b)),
+     "epochs × batches per epoch"),
+    (lambda n, b, e, r: keras.callbacks.Callback(), "the rate never changed"),
+    (lambda n, b, e, r: LearnerOneCycle(e * math.ceil(n / b), 0.1), "one_cycle_rate(k, total_steps, max_rate)"),
+    (lambda n, b, e, r: good_rate, "a keras.callbacks.Callback"),
 ])
 def test_one_cycle_mistakes_get_their_hint(function, fragment):
     error = failure(lambda: ch07.one_cycle_callback(function))
-    assert fragment in str(error) and "n_train=3500, batch_size=128, epochs=15" in str(error)
+    assert fragment in str(error) and "n_train=1000, batch_size=64, epochs=3" in str(error)
 
 
 # --------------------------------------------------------------------- the results table
