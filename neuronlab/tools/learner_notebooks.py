@@ -8,6 +8,7 @@ not at all.  This command writes a copy of every notebook whose Markdown says th
 plain Markdown, and changes nothing else::
 
     python -m neuronlab.tools.learner_notebooks           # write learner/
+    python -m neuronlab.tools.learner_notebooks chapters/02_perceptrons.ipynb   # one notebook's copy
     python -m neuronlab.tools.learner_notebooks --check   # exit 1 if learner/ is out of date
 
 ``learner/`` mirrors the repository's folders (``learner/chapters/02_perceptrons.ipynb``,
@@ -38,8 +39,9 @@ Code cells, their stored outputs, cell ids and tags are the source's.  Markup th
 module does not know stops the generation with the notebook, cell and construct named,
 so nothing raw reaches a learner (``raw_markup`` is the check the tests run too).
 
-The site's address is ``html.baseurl`` in ``_config.yml``.  The executor calls
-:func:`refresh` after a run, so stored outputs and learner copies change together.
+The site's address is ``html.baseurl`` in ``_config.yml``.  :func:`update` is the call for the
+executor after a run (the copies of the notebooks it ran), so stored outputs and learner copies
+change together.
 """
 
 from __future__ import annotations
@@ -572,13 +574,22 @@ def render(source: Path) -> str:
     return nbformat.writes(learner_version(notebook, source)) + "\n"
 
 
-def refresh(*, check: bool = False, out=None) -> list[Path]:
+def refresh(sources: list[Path] | None = None, *, check: bool = False, out=None) -> list[Path]:
     """Bring ``learner/`` up to date with the source notebooks; the paths that were (or are) stale.
 
-    With ``check``, nothing is written.  Learner copies whose source is gone are removed.
-    The executor calls ``refresh()`` after it has run notebooks.
+    ``sources`` limits the work to those notebooks' copies (default: every notebook, and
+    copies whose source is gone are removed).  With ``check``, nothing is written.
+    Raises :class:`LearnerNotebookError` with every problem found, after writing the rest.
     """
-    sources = source_notebooks()
+    every = sources is None
+    known = source_notebooks()
+    if every:
+        sources = known
+    else:
+        sources = [Path(source).resolve() for source in sources]
+        unknown = [str(source) for source in sources if source not in known]
+        if unknown:
+            raise LearnerNotebookError(f"not a chapter, solution or exercise notebook: {', '.join(unknown)}")
     expected = {target_for(source): source for source in sources}
     stale, errors = [], []
     for target, source in expected.items():
@@ -592,7 +603,7 @@ def refresh(*, check: bool = False, out=None) -> list[Path]:
             if not check:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
-    for orphan in sorted(LEARNER.glob("**/*.ipynb")):
+    for orphan in sorted(LEARNER.glob("**/*.ipynb")) if every else []:
         if orphan not in expected and ".ipynb_checkpoints" not in orphan.parts:
             stale.append(orphan)
             if not check:
@@ -606,12 +617,30 @@ def refresh(*, check: bool = False, out=None) -> list[Path]:
     return stale
 
 
+def update(paths, out=sys.stdout) -> int:
+    """Rewrite the learner copies of ``paths`` (notebooks just run); 0, or 2 after printing the problems.
+
+    For the executor, after a run: ``learner_notebooks.update(paths)``.  Paths that are not
+    course notebooks (a scratch notebook) are skipped; a problem is printed, never raised.
+    """
+    known = set(source_notebooks())
+    ours = [Path(path).resolve() for path in paths if Path(path).resolve() in known]
+    try:
+        refresh(ours, out=out)
+    except LearnerNotebookError as error:
+        for line in str(error).splitlines():
+            print(f"✘ learner copy not written: {line}", file=out)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n")[0])
+    parser.add_argument("paths", nargs="*", type=Path, help="only these notebooks' copies (default: all)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if learner/ is out of date")
     args = parser.parse_args(argv)
     try:
-        stale = refresh(check=args.check, out=sys.stdout)
+        stale = refresh(args.paths or None, check=args.check, out=sys.stdout)
     except LearnerNotebookError as error:
         for line in str(error).splitlines():
             print(f"✘ {line}", file=sys.stderr)
@@ -620,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"learner/ is out of date with the notebooks it is made from: run `{COMMAND}`", file=sys.stderr)
         return 1
     if not stale:
-        print(f"learner/ is up to date ({len(source_notebooks())} notebooks)")
+        print(f"learner/ is up to date ({len(args.paths or source_notebooks())} notebooks)")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import nbformat
@@ -232,3 +233,18 @@ def test_check_reports_a_stale_copy_and_names_the_command(tmp_path, monkeypatch,
     (tmp_path / "learner" / "chapters" / "10_orphan.ipynb").write_text("{}", encoding="utf-8")
     assert learner.main(["--check"]) == 1, "a copy whose source is gone is stale too"
     assert learner.main([]) == 0 and not (tmp_path / "learner" / "chapters" / "10_orphan.ipynb").exists()
+
+
+def test_update_rewrites_only_the_copies_of_the_notebooks_named(tmp_path, monkeypatch):
+    (tmp_path / "chapters").mkdir()
+    first, second = tmp_path / "chapters" / "08_a.ipynb", tmp_path / "chapters" / "09_b.ipynb"
+    nbformat.write(_notebook("# 08 · A\n\n{glue:text}`x:.1f`", glued={"x": "0.25"}), first)
+    nbformat.write(_notebook("# 09 · B\n\n{glue:text}`missing`"), second)
+    monkeypatch.setattr(learner, "ROOT", tmp_path)
+    monkeypatch.setattr(learner, "LEARNER", tmp_path / "learner")
+    out = io.StringIO()
+    assert learner.update([first, tmp_path / "scratch.ipynb"], out=out) == 0, out.getvalue()
+    assert "0.2" in (tmp_path / "learner" / "chapters" / "08_a.ipynb").read_text(encoding="utf-8")
+    assert not (tmp_path / "learner" / "chapters" / "09_b.ipynb").exists(), "only the notebooks named"
+    assert learner.update([second], out=out) == 2
+    assert "learner copy not written: chapters/09_b.ipynb, cell 1" in out.getvalue()
