@@ -57,8 +57,10 @@ class MCPNeuron:
 
     Parameters
     ----------
-    threshold : int >= 0
-        How many active excitatory synapses make the neuron fire.
+    threshold : int >= 1
+        How many active excitatory synapses make the neuron fire.  At least 1, as in
+        McCulloch and Pitts: a neuron fires only when something excites it (the
+        always-on input :data:`ALWAYS_ON` gives one that fires on no other input).
     excitatory : sequence of str
         Names of the inputs with an excitatory synapse; repeat a name to give it
         several synapses.  May include :data:`ALWAYS_ON`.
@@ -79,8 +81,10 @@ class MCPNeuron:
     def __post_init__(self) -> None:
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, int):
             raise TypeError(f"threshold must be an int, got {type(self.threshold).__name__}: {self.threshold!r}")
-        if self.threshold < 0:
-            raise ValueError(f"threshold must be >= 0, got {self.threshold}")
+        if self.threshold < 1:
+            raise ValueError(f"threshold must be >= 1 (a neuron fires only when at least one excitatory "
+                             f"synapse is active; for one that fires on no input, excite it from the "
+                             f"always-on input ALWAYS_ON), got {self.threshold}")
         object.__setattr__(self, "excitatory", _as_names(self.excitatory, "excitatory"))
         object.__setattr__(self, "inhibitory", _as_names(self.inhibitory, "inhibitory"))
         if ALWAYS_ON in self.inhibitory:

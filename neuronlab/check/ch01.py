@@ -70,8 +70,8 @@ def mcp_neuron(function: Callable) -> None:
         (_table((1, 1), (1, 1)), _table(1, 0), 1, [0, 1]),
         (_table((1, 1, 1), (1, 1, 0)), _table((0, 1), (0, 0)), 2, [0, 1]),
         (_table((0, 0), (1, 1)), _table(1, 1), 1, [0, 0]),
-        (_no_columns(2), _no_columns(2), 0, [1, 1]),  # θ=0: a sum over no columns is 0, and 0 >= 0
-        (_table(0, 1), _table(0, 0), 0, [1, 1]),
+        (_no_columns(2), _table(0, 1), 1, [0, 0]),  # no excitatory synapse: a sum of 0 never reaches θ
+        (_table((1, 1, 1), (1, 1, 1)), _table(0, 1), 3, [1, 0]),
         (_table((1, 0, 1)), _table((0, 0)), 2, [1]),
     ]
     for excitatory, inhibitory, threshold, expected in cases:
@@ -98,14 +98,12 @@ def mcp_neuron(function: Callable) -> None:
         if not np.array_equal(got.astype(int), expected):
             raise CheckFailed("mcp_neuron", case, expected, got.tolist(),
                               _neuron_hint(got.astype(int), np.array(expected), inhibitory, threshold))
-    passed(f"mcp_neuron is right on all {len(cases)} batches, including inhibition and θ=0.")
+    passed(f"mcp_neuron is right on all {len(cases)} batches, vetoes and empty inputs included.")
 
 
 def _neuron_hint(got, expected, inhibitory, threshold) -> str:
     """Say which way the answer is wrong, on the first row where it is wrong."""
     row = int(np.flatnonzero(got != expected)[0])
-    if expected[row] == 1 and threshold == 0:
-        return "with θ=0 the neuron fires even with no active input (a sum of 0 is >= 0), unless vetoed."
     if expected[row] == 1:
         return ("it stays silent on a row that should fire: reduce each row on its own (axis=1), and fire "
                 "when the count of active excitatory inputs is *at least* θ (>=, not >).")
@@ -159,7 +157,7 @@ def xor_network(net: mcp.MCPNetwork) -> None:
                           Verbatim(", ".join(sorted(hidden)) or "no hidden neuron"),
                           "this exercise asks for a different construction from the chapter's: let one neuron "
                           "compute A OR B, another A AND B, and make the second one veto the output.")
-    passed("your XOR network matches the truth table on all 4 input rows, built as (A OR B) AND NOT (A AND B).")
+    passed("your XOR network matches all 4 rows, built as (A OR B) AND NOT (A AND B).")
 
 
 def single_neuron_search(reachable, max_synapses: int) -> None:
@@ -206,9 +204,12 @@ def single_neuron_search(reachable, max_synapses: int) -> None:
                     "the neuron, and that each synapse counts once.")
         else:
             hint = ("some neurons were never tried: loop over every role of A and of B (inhibitory too), every "
-                    "count of always-on synapses and every threshold from 0 up.")
+                    "count of always-on synapses (0 included) and every threshold from 1 up.")
+            if missing == {t for t in _ONE_NEURON_TABLES if t[0] == 1}:
+                hint = ("every table you miss outputs 1 for (A, B) = (0, 0): with θ >= 1 only the always-on "
+                        "input can make the neuron fire there. Give it 0, 1, … synapses too.")
         names = lambda tables: ", ".join(sorted(mcp.name_two_input_function(t) for t in tables)) or "none"  # noqa: E731
         raise CheckFailed(what, case, Verbatim(f"{len(_ONE_NEURON_TABLES)} tables"),
                           Verbatim(f"{len(got)} tables; missing: {names(missing)}; not possible: {names(extra)}"), hint)
-    passed(f"your search reaches exactly the {len(_ONE_NEURON_TABLES)} truth tables one neuron can compute, "
-           "and XOR is not among them.")
+    passed(f"your search reaches exactly the {len(_ONE_NEURON_TABLES)} truth tables of one neuron; "
+           "XOR is not one.")

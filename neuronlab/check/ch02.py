@@ -345,7 +345,7 @@ def sklearn_twin(function: Callable) -> None:
                           Verbatim(f"coef_={np.round(expected_w, 4).tolist()}, intercept_={expected_b:.4g}"),
                           Verbatim(f"coef_={np.round(got_w, 4).tolist()}, intercept_={got_b:.4g}"),
                           "match every setting of your perceptron_fit: order, stopping, learning rate, bias.")
-    passed(f"your {type(built[-1][6]).__name__} learns the same weights as the perceptron rule on all "
+    passed(f"your {type(built[-1][6]).__name__} learns the perceptron rule's weights on all "
            f"{len(built)} data sets.")
 
 
@@ -404,7 +404,7 @@ def first_repeat(function: Callable) -> None:
         if got == expected:
             continue
         raise CheckFailed("your first_repeat", case, expected, got, _repeat_hint(expected, got))
-    passed(f"first_repeat finds the cycles (and the convergence) in all {len(cases)} cases.")
+    passed(f"first_repeat finds the cycles (and the convergences) in all {len(cases)} cases.")
 
 
 def _repeat_hint(expected, got) -> str:
@@ -509,5 +509,4 @@ def layer_forward(function: Callable) -> None:
         if got.shape != expected.shape:
             raise CheckFailed("your layer_forward", case, f"shape {expected.shape}", f"shape {got.shape}", hint)
         expect_equal(expected, got, what="your layer_forward", case=case, hint=hint, quiet=True)
-    passed("layer_forward computes H = heaviside(X @ W + b) for every batch shape tried, "
-           "z = 0 included.")
+    passed("layer_forward computes heaviside(X @ W + b) on every batch, z = 0 included.")

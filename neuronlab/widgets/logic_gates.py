@@ -46,7 +46,7 @@ def gate_state(A: str = "excitatory", B: str = "excitatory", C: str = "not conne
         How each input connects to the neuron.
     always_on : int in 0..2
         Synapses from the always-on input.
-    threshold : int >= 0
+    threshold : int >= 1
     """
     roles = {"A": A, "B": B, "C": C}
     for name, role in roles.items():
@@ -125,6 +125,39 @@ class GateBuilder(Explorable):
 
     def state(self, **values):
         return gate_state(**values)
+
+    # The static figure's panels: the builder's start (AND), the gates the "try this" asks for,
+    # and one honest failure at XOR (the nearest a single neuron gets is OR).
+    GALLERY = (
+        ("A AND B", dict(A="excitatory", B="excitatory", threshold=2)),
+        ("A OR B", dict(A="excitatory", B="excitatory", threshold=1)),
+        ("NOT A", dict(A="inhibitory", B="not connected", always_on=1, threshold=1)),
+        ("NOR", dict(A="inhibitory", B="inhibitory", always_on=1, threshold=1)),
+        ("A AND NOT B", dict(A="excitatory", B="inhibitory", threshold=1)),
+        ("XOR wanted", dict(A="excitatory", B="excitatory", threshold=1)),
+    )
+
+    def static_figure(self):
+        """Small multiples: six settings of the builder, each with its truth table's outputs.
+
+        Two rows of three at the page's width: A AND B (the builder's start), A OR B, NOT A and
+        NOR (which need the always-on input), A AND NOT B, and a try at XOR that
+        computes OR instead: no setting of one neuron gives 0, 1, 1, 0.
+        """
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(6.8, 4.4), layout="constrained")
+        for ax, (label, controls) in zip(figure.subplots(2, 3).flat, self.GALLERY):
+            state = gate_state(**controls)
+            mcp.draw_network(mcp.MCPNetwork(state.inputs, {"out": state.neuron}), ax)
+            outputs = " ".join(str(out) for _, out in state.rows)
+            failed = state.name != label
+            title = f"{label}, got {state.name}" if failed else label
+            ax.set_title(f"{title}\noutputs {outputs}", fontsize=9,
+                         color=plots.PALETTE["vermillion"] if failed else plots.PALETTE["black"])
+        figure.suptitle("One McCulloch–Pitts neuron, six settings (outputs in truth-table order)",
+                        fontsize=10)
+        return figure
 
     def draw(self, state: GateState):
         from matplotlib.figure import Figure

@@ -182,7 +182,7 @@ def row_by_row_neuron(excitatory, inhibitory, threshold):
 
 FIRST_CASE = "excitatory=[[0, 0], [0, 1], [1, 0], [1, 1]], inhibitory=[[], [], [], []], threshold=2"
 VETO_CASE = "excitatory=[[1, 1], [1, 1]], inhibitory=[[1], [0]], threshold=1"
-EMPTY_CASE = "excitatory=[[], []], inhibitory=[[], []], threshold=0"
+EMPTY_CASE = "excitatory=[[], []], inhibitory=[[0], [1]], threshold=1"
 
 
 @pytest.mark.parametrize("function", [
@@ -256,13 +256,13 @@ def test_mcp_neuron_that_crashes_is_reported_with_the_exception_and_the_batch():
     assert isinstance(info.value.__cause__, ValueError)
 
 
-def test_mcp_neuron_wrong_only_at_threshold_zero_fails_with_the_theta_zero_hint():
-    def no_theta_zero(e, i, t):
-        return np.zeros(len(e), dtype=int) if t == 0 else batch_neuron(e, i, t)
+def test_mcp_neuron_that_fires_without_excitatory_synapses_fails_on_the_empty_case():
+    def fires_on_nothing(e, i, t):
+        return np.ones(len(e), dtype=int) if e.shape[1] == 0 else batch_neuron(e, i, t)
 
     with pytest.raises(CheckFailed) as info:
-        ch01.mcp_neuron(no_theta_zero)
-    assert_helpful(info.value, EMPTY_CASE, "expected [1, 1]", "got      [0, 0]", "θ=0")
+        ch01.mcp_neuron(fires_on_nothing)
+    assert_helpful(info.value, EMPTY_CASE, "expected [0, 0]", "got      [1, 1]")
 
 
 def test_mcp_neuron_returning_counts_instead_of_bits_fails():
@@ -447,7 +447,7 @@ def neuron_search(max_synapses, *, inhibitory=True, order=PATTERNS):
     for (ra, ka), (rb, kb), k_on in itertools.product(roles, roles, range(max_synapses + 1)):
         excitatory = ["A"] * (ka if ra == "exc" else 0) + ["B"] * (kb if rb == "exc" else 0) + [ALWAYS_ON] * k_on
         inh = [n for n, r in (("A", ra), ("B", rb)) if r == "inh"]
-        for theta in range(3 * max_synapses + 2):
+        for theta in range(1, 3 * max_synapses + 2):
             neuron = MCPNeuron(theta, excitatory, inh)
             tables.add(tuple(neuron({"A": a, "B": b}) for a, b in order))
     return tables
@@ -459,6 +459,19 @@ def test_one_neuron_tables_are_what_a_brute_force_over_mcp_neurons_reaches(max_s
     assert reached == ch01._ONE_NEURON_TABLES
     assert len(ch01._ONE_NEURON_TABLES) == 11
     assert not {(0, 1, 1, 0), (1, 0, 0, 1), (1, 1, 1, 0)} & reached  # XOR, XNOR, NAND
+
+
+def test_single_neuron_search_without_the_always_on_input_fails_and_says_so():
+    roles = [("exc", k) for k in range(3)] + [("inh", 1)]
+    tables = set()
+    for (ra, ka), (rb, kb) in itertools.product(roles, roles):
+        excitatory = ["A"] * (ka if ra == "exc" else 0) + ["B"] * (kb if rb == "exc" else 0)
+        inh = [n for n, r in (("A", ra), ("B", rb)) if r == "inh"]
+        for theta in range(1, 8):
+            tables.add(tuple(MCPNeuron(theta, excitatory, inh)({"A": a, "B": b}) for a, b in PATTERNS))
+    with pytest.raises(CheckFailed) as info:
+        ch01.single_neuron_search(tables, 2)
+    assert_helpful(info.value, "7 tables", "NOT A", "always-on")
 
 
 @pytest.mark.parametrize("max_synapses", [1, 2, 3])

@@ -70,10 +70,10 @@ def test_always_on_input_is_active_without_being_given():
     assert MCPNeuron(2, [ALWAYS_ON, ALWAYS_ON])({}) == 1
 
 
-def test_threshold_zero_fires_with_no_active_input_unless_inhibited():
-    neuron = MCPNeuron(0, ["A"], ["B"])
-    assert table_of(neuron) == (1, 0, 1, 0)
-    assert MCPNeuron(0)({}) == 1
+def test_not_needs_the_always_on_input_because_threshold_is_at_least_one():
+    with pytest.raises(ValueError, match=r"threshold must be >= 1 .*ALWAYS_ON|threshold must be >= 1"):
+        MCPNeuron(0, ["A"], ["B"])
+    assert table_of(MCPNeuron(1, [ALWAYS_ON], ["B"])) == (1, 0, 1, 0)  # NOT B
 
 
 def test_neuron_accepts_bools_and_numpy_bits_and_ignores_extra_names():
@@ -86,7 +86,7 @@ def test_neuron_accepts_a_single_string_as_one_name():
 
 
 @pytest.mark.parametrize(("threshold", "error"), [
-    (True, TypeError), (1.0, TypeError), ("1", TypeError), (None, TypeError), (-1, ValueError),
+    (True, TypeError), (1.0, TypeError), ("1", TypeError), (None, TypeError), (-1, ValueError), (0, ValueError),
 ])
 def test_neuron_rejects_bad_threshold_naming_it(threshold, error):
     with pytest.raises(error, match="threshold"):
@@ -389,7 +389,7 @@ def brute_force_tables(max_synapses):
     for (ra, ka), (rb, kb), k_on in itertools.product(roles, roles, range(max_synapses + 1)):
         excitatory = ["A"] * (ka if ra == "exc" else 0) + ["B"] * (kb if rb == "exc" else 0) + [ALWAYS_ON] * k_on
         inhibitory = [n for n, r in (("A", ra), ("B", rb)) if r == "inh"]
-        for theta in range(3 * max_synapses + 2):
+        for theta in range(1, 3 * max_synapses + 2):
             neuron = MCPNeuron(theta, excitatory, inhibitory)
             tables.setdefault(table_of(neuron), neuron)
     return tables

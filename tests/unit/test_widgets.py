@@ -3,7 +3,6 @@
 import base64
 import itertools
 import re
-import time
 
 import ipywidgets as widgets
 import pytest
@@ -40,7 +39,7 @@ def test_gate_state_default_is_and():
 
 @pytest.mark.parametrize(("controls", "name"), [
     ({"threshold": 1}, "A OR B"),
-    ({"threshold": 0}, "always 1"),
+    ({"always_on": 1, "threshold": 1}, "always 1"),
     ({"threshold": 3}, "always 0"),
     ({"A": "inhibitory", "B": "not connected", "always_on": 1, "threshold": 1}, "NOT A"),
     ({"A": "not connected", "B": "inhibitory", "always_on": 1, "threshold": 1}, "NOT B"),
@@ -86,7 +85,6 @@ def test_gate_state_three_inputs_and_majority_or():
     ({"A": "inhibitory", "C": "excitatory", "threshold": 1}, "(B OR C) AND NOT A"),
     ({"A": "inhibitory", "B": "inhibitory", "C": "inhibitory", "always_on": 1, "threshold": 1},
      "NOT A AND NOT B AND NOT C"),
-    ({"A": "inhibitory", "B": "inhibitory", "C": "inhibitory", "threshold": 0}, "NOT A AND NOT B AND NOT C"),
     ({"C": "inhibitory", "always_on": 1, "threshold": 1}, "NOT C"),
     ({"B": "inhibitory", "C": "inhibitory", "always_on": 2, "threshold": 2}, "NOT B AND NOT C"),
     ({"C": "inhibitory", "always_on": 1, "threshold": 2}, "at least 2 of {always-on, A, B} AND NOT C"),
@@ -120,7 +118,7 @@ def _as_python(name, inputs):
 
 def test_every_gate_builder_name_is_a_true_description_of_its_truth_table():
     # The names are built from the neuron; reading each one back as a formula must give the table.
-    settings = itertools.product(ROLES, ROLES, ROLES, range(3), range(7))
+    settings = itertools.product(ROLES, ROLES, ROLES, range(3), range(1, 7))
     for a, b, c, always_on, threshold in settings:
         state = gate_state(A=a, B=b, C=c, always_on=always_on, threshold=threshold)
         formula = _as_python(state.name, state.inputs)
@@ -226,14 +224,12 @@ def test_builder_draws_edge_settings(builder, controls, name):
     assert base64.b64decode(builder.png())[:4] == b"\x89PNG"
 
 
-def test_control_change_redraws_in_well_under_a_second(builder, shown):
+def test_control_change_redraws(builder, shown):
+    """Speed: ``python -m neuronlab.tools.bench widgets`` ("redraw · gate builder")."""
     before = shown_png(shown)
     assert before is not None
     for name, value in [("threshold", 1), ("A", "inhibitory"), ("C", "excitatory"), ("always_on", 1)]:
-        start = time.perf_counter()
         builder.controls[name].value = value
-        elapsed = time.perf_counter() - start
-        assert elapsed < 1.0, f"{name} took {elapsed:.2f} s"
         after = shown_png(shown)
         assert after is not None and after != before, f"{name} did not redraw"
         before = after
@@ -253,7 +249,7 @@ def test_mimebundle_holds_widget_view_png_and_a_run_me_text(builder):
     assert WIDGET_VIEW in bundle
     assert bundle[WIDGET_VIEW]["model_id"] == builder.widget.model_id
     assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"
-    assert bundle["image/png"] == builder.png()
+    assert bundle["image/png"] != builder.png()  # the page shows small multiples, not one state
     text = bundle["text/plain"]
     assert "run this notebook" in text and "Binder" in text and "Colab" in text
     assert builder.title in text and builder.try_this in text
@@ -343,3 +339,12 @@ def test_explorable_base_methods_must_be_provided():
 def test_threshold_slider_starts_at_one_as_in_mcculloch_and_pitts(builder):
     builder.controls["threshold"].value = 0  # ipywidgets clamps to the slider's range
     assert builder.controls["threshold"].value == 1
+
+
+def test_gate_builder_static_figure_shows_six_settings_and_the_failed_xor(builder):
+    figure = builder.static_figure()
+    titles = [ax.get_title() for ax in figure.axes]
+    assert len(titles) == 6
+    assert titles[0] == "A AND B\noutputs 0 0 0 1"
+    assert any(t.startswith("NOT A\n") for t in titles) and any(t.startswith("NOR\n") for t in titles)
+    assert titles[-1] == "XOR wanted, got A OR B\noutputs 0 1 1 1"
