@@ -48,9 +48,25 @@ class CheckFailed(AssertionError):
         super().__init__("\n".join(lines))
 
 
+MESSAGE_WIDTH = 88
+"""A ✔ message wraps at this many characters (the width of the course's code), so that it
+reads whole in a notebook and on the site instead of running off the edge."""
+
+
 def passed(message: str) -> None:
-    """Print the one ✔ line of a check that passed."""
-    print(f"✔ {message}")
+    """Print the ✔ message of a check that passed, wrapped at :data:`MESSAGE_WIDTH` characters.
+
+    Lines the message breaks itself are kept (each wrapped on its own, under its own indent).
+    """
+    import textwrap
+
+    wrapped = []
+    for line in f"✔ {message}".splitlines():
+        own = " " * (len(line) - len(line.lstrip(" ")))
+        wrapped.append(textwrap.fill(line.lstrip(" "), width=MESSAGE_WIDTH, initial_indent=own,
+                                     subsequent_indent=own if own else "  ",
+                                     break_long_words=False, break_on_hyphens=False))
+    print("\n".join(wrapped))
 
 
 RETURN_HINT = "it returned None: did you forget a `return` statement?"

@@ -723,3 +723,13 @@ def test_error_summary_shortens_a_long_message():
 
     assert error_summary(KeyError("x" * 300), limit=10) == "KeyError: 'xxxxxxxxx…"
     assert error_summary(RuntimeError()) == "RuntimeError: "
+
+
+def test_a_long_tick_message_wraps_at_the_code_width_and_keeps_its_own_line_breaks(capsys):
+    words = " ".join(f"word{i}" for i in range(40))
+    check.passed(f"{words}\n    an indented line of its own")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("✔ word0") and all(len(line) <= check.MESSAGE_WIDTH for line in lines), lines
+    assert all(line.startswith("  ") for line in lines[1:]), lines
+    assert lines[-1] == "    an indented line of its own"
+    assert " ".join(line.strip() for line in lines[:-1]) == f"✔ {words}"
