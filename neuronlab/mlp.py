@@ -1,6 +1,7 @@
 """Multilayer perceptrons trained with :mod:`neuronlab.autodiff`, scikit-learn style (chapter 03).
 
-:class:`MLPClassifier` (softmax output, cross-entropy) and :class:`MLPRegressor`
+:class:`MLPClassifier` (softmax output and cross-entropy; for two classes one
+logistic output and the binary cross-entropy, as scikit-learn's) and :class:`MLPRegressor`
 (MSE, MAE or Huber, an optional output activation for positive or bounded
 targets) share one engine: dense layers ``H = activation(H @ W + b)``, minibatch
 stochastic gradient descent with momentum, one backward pass per minibatch.
@@ -257,6 +258,10 @@ class _BaseMLP:
 class MLPClassifier(_BaseMLP):
     """A multilayer perceptron for classes: hidden layers, a softmax output, cross-entropy loss.
 
+    With exactly two classes the output is one logistic unit, σ(z) = p(second class),
+    trained on the binary cross-entropy (as in scikit-learn's ``MLPClassifier``); a
+    sample with z = 0 is predicted as the second class, as the Heaviside step says.
+
     Parameters
     ----------
     hidden_layer_sizes : int or sequence of int >= 1, default (100,)
@@ -278,7 +283,8 @@ class MLPClassifier(_BaseMLP):
     coefs_ : list of ndarray, shapes (layer_sizes_[i], layer_sizes_[i + 1])
     intercepts_ : list of ndarray, shapes (layer_sizes_[i + 1],)
     classes_ : ndarray of shape (n_classes,)
-    layer_sizes_ : tuple of int, (n_features, *hidden_layer_sizes, n_classes)
+    layer_sizes_ : tuple of int, (n_features, *hidden_layer_sizes, n_outputs)
+        n_outputs is n_classes, or 1 for two classes.
     history_ : dict of lists, one entry per epoch
         "loss" (mean minibatch cross-entropy), "train_accuracy" (on the minibatches as
         they were seen, as Keras reports it), "val_loss", "val_accuracy" (when
@@ -301,12 +307,27 @@ class MLPClassifier(_BaseMLP):
                              f"{self.classes_.tolist()}")
         return index
 
-    def _loss(self, logits: Tensor, targets: np.ndarray) -> Tensor:
+    @property
+    def _binary(self) -> bool:
+        return len(self.classes_) == 2
+
+    def _n_outputs(self) -> int:
+        """Output units: one per class, or a single logistic unit for two classes."""
+        return 1 if self._binary else len(self.classes_)
+
+    def _loss(self, logits, targets: np.ndarray) -> Tensor:
+        if self._binary:
+            return ad.sigmoid_cross_entropy(logits, targets.reshape(-1, 1).astype(self.dtype))
         return ad.softmax_cross_entropy(logits, targets)
 
-    @staticmethod
-    def _batch_metric(logits: np.ndarray, targets: np.ndarray) -> float:
-        return float(np.count_nonzero(logits.argmax(axis=1) == targets))
+    def _class_index(self, logits: np.ndarray) -> np.ndarray:
+        """Index into ``classes_`` of each row's prediction (z >= 0 → second class when binary)."""
+        if logits.shape[1] == 1:
+            return (logits[:, 0] >= 0).astype(int)
+        return logits.argmax(axis=1)
+
+    def _batch_metric(self, logits: np.ndarray, targets: np.ndarray) -> float:
+        return float(np.count_nonzero(self._class_index(logits) == targets))
 
     def _record(self, result: dict, validation) -> None:
         h = self.history_
@@ -316,8 +337,8 @@ class MLPClassifier(_BaseMLP):
         if validation is not None:
             X_val, T_val = validation
             logits = self._forward(X_val).data
-            h["val_loss"].append(float(ad.softmax_cross_entropy(logits, T_val).data))
-            h["val_accuracy"].append(float(np.mean(logits.argmax(axis=1) == T_val)))
+            h["val_loss"].append(float(self._loss(logits, T_val).data))
+            h["val_accuracy"].append(float(np.mean(self._class_index(logits) == T_val)))
 
     def _prepare(self, X, y, X_val=None, y_val=None):
         X = self._check_X(X)
@@ -350,7 +371,7 @@ class MLPClassifier(_BaseMLP):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"y must hold at least two classes, got only {self.classes_.tolist()}")
-        self._initialize(X.shape[1], len(self.classes_))
+        self._initialize(X.shape[1], self._n_outputs())
         validation = None if X_val is None else (X_val, self._targets(y_val))
         self._run(X, self._targets(y), self.epochs, validation, on_epoch_end)
         return self
@@ -362,19 +383,23 @@ class MLPClassifier(_BaseMLP):
             self.classes_ = np.unique(y if classes is None else classes)
             if len(self.classes_) < 2:
                 raise ValueError(f"classes must hold at least two labels, got {self.classes_.tolist()}")
-            self._initialize(X.shape[1], len(self.classes_))
+            self._initialize(X.shape[1], self._n_outputs())
         self._run(X, self._targets(y), 1, None)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``."""
         self._fitted()
-        return ad.softmax(self._forward(self._check_X(X)).data)
+        logits = self._forward(self._check_X(X)).data
+        if self._binary:
+            p = ad.sigmoid(logits[:, 0]).data
+            return np.column_stack([1 - p, p])
+        return ad.softmax(logits)
 
     def predict(self, X) -> np.ndarray:
         """The most probable class of each sample, shape (n_samples,)."""
         self._fitted()
-        return self.classes_[self._forward(self._check_X(X)).data.argmax(axis=1)]
+        return self.classes_[self._class_index(self._forward(self._check_X(X)).data)]
 
     def score(self, X, y) -> float:
         """Accuracy: the fraction of samples whose predicted class is y."""

@@ -42,7 +42,7 @@ from neuronlab.widgets.base import Explorable, one_blas_thread
 DATASETS = ("moons", "circles", "xor", "spiral")
 """The datasets offered, by their :func:`neuronlab.data.toy_2d` names."""
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
-"""Hidden-layer activations offered (the output is always a softmax over the two classes)."""
+"""Hidden-layer activations offered (the output is always one logistic unit: p(class 1))."""
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 """The learning rates on the slider (any number > 0 works in :func:`playground_state`)."""
 MAX_HIDDEN_LAYERS = 3
@@ -106,15 +106,15 @@ def probability_of_class_1(coefs, intercepts, activation: str, X) -> np.ndarray:
 
     ``coefs[i]`` has shape (layer_sizes[i], layer_sizes[i + 1]) and ``intercepts[i]``
     shape (layer_sizes[i + 1],), as :class:`~neuronlab.mlp.MLPClassifier` stores them;
-    the last layer has two outputs, whose softmax's second column is
-    σ(z₁ − z₀).  The same forward pass as the engine's, in plain NumPy
-    (float64), so that a snapshot of the weights needs no model around it.
+    the last layer has one logistic output, σ(z) = p(class 1), as the engine gives
+    two classes.  The same forward pass as the engine's, in plain NumPy (float64),
+    so that a snapshot of the weights needs no model around it.
     """
     h = np.asarray(X, dtype=np.float64)
     for W, b in zip(coefs[:-1], intercepts[:-1]):
         h = _FUNCTIONS[activation](h @ W + b)
     z = h @ coefs[-1] + intercepts[-1]
-    return _FUNCTIONS["sigmoid"](z[:, 1] - z[:, 0])
+    return _FUNCTIONS["sigmoid"](z[:, 0])
 
 
 class Run:
@@ -153,7 +153,7 @@ class Run:
         # The weights before any step: partial_fit would initialise *and* take a step,
         # so initialise the way it does (the engine's He/Glorot initialisation).
         self.model.classes_ = np.array([0, 1])
-        self.model._initialize(self.X.shape[1], 2)
+        self.model._initialize(self.X.shape[1], self.model._n_outputs())  # one logistic output
         self.snapshots = [self._copy_weights()]
         self.diverged_at: int | None = None
         self.seconds = 0.0
@@ -237,7 +237,7 @@ class PlaygroundState:
         The epoch whose weights are drawn: ``epoch``, or the last checkpoint before
         the run diverged.
     layer_sizes : tuple of int
-        (2, *hidden, 2): the whole network, inputs to outputs.
+        (2, *hidden, 1): the whole network, inputs to the one logistic output.
     xlim, ylim : (float, float)
     grid_x, grid_y : ndarray of shape (GRID,)
         The coordinates of the grid ``probabilities`` is evaluated on.
@@ -273,13 +273,13 @@ class PlaygroundState:
 
     @property
     def architecture(self) -> str:
-        """The network in words, e.g. "2 → 8 → 8 → 2, tanh"."""
+        """The network in words, e.g. "2 → 8 → 8 → 1, tanh"."""
         arrows = " → ".join(str(n) for n in self.layer_sizes)
         return arrows + ("" if len(self.layer_sizes) == 2 else f", {self.run.activation}")
 
     @property
     def short_architecture(self) -> str:
-        """The network in a few characters, for small panels: e.g. "2-16-16-16-2 ReLU", or "2-2"."""
+        """The network in a few characters, for small panels: e.g. "2-16-16-16-1 ReLU", or "2-1"."""
         dashes = "-".join(str(n) for n in self.layer_sizes)
         return dashes + ("" if len(self.layer_sizes) == 2 else f" {_ACTIVATION_NAMES[self.run.activation]}")
 
@@ -298,7 +298,7 @@ def playground_state(dataset: str = "moons", hidden_layers: int = 1, units: int 
     ----------
     dataset : {"moons", "circles", "xor", "spiral"}
     hidden_layers : int from 0 to 3
-        0 leaves softmax regression: a straight boundary.
+        0 leaves logistic regression: a straight boundary.
     units : int from 1 to 16
         Units in every hidden layer (ignored when ``hidden_layers`` is 0).
     activation : {"relu", "tanh", "sigmoid"}
@@ -340,7 +340,7 @@ def playground_state(dataset: str = "moons", hidden_layers: int = 1, units: int 
                    f"lower the learning rate. Showing epoch {shown}.")
     elif hidden_layers == 0:
         message = "no hidden layer: the boundary is a straight line"
-    return PlaygroundState(run, epoch, shown, (2, *hidden, 2), xlim, ylim, grid_x, grid_y,
+    return PlaygroundState(run, epoch, shown, (2, *hidden, 1), xlim, ylim, grid_x, grid_y,
                            surface.reshape(GRID, GRID), accuracy, loss,
                            np.append(np.asarray(run.losses[:shown], dtype=float), loss), message)
 

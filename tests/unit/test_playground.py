@@ -88,7 +88,7 @@ def test_a_run_trains_lazily_and_its_snapshots_are_the_engines_fit():
         else:  # before any step: the engine's initialisation
             model = MLPClassifier((6,), "relu", batch_size=N_SAMPLES, epochs=1, random_state=SEED)
             model.classes_ = np.array([0, 1])
-            model._initialize(2, 2)
+            model._initialize(2, 1)
         for got, expected in zip(coefs + intercepts, model.coefs_ + model.intercepts_):
             np.testing.assert_array_equal(got, expected)
     # extending in pieces gives the run trained in one go
@@ -119,7 +119,7 @@ def test_training_run_is_cached_per_dataset_architecture_activation_and_learning
 def test_a_diverging_run_stops_and_the_state_shows_its_last_sound_weights():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warnings on the way
-        state = playground_state("moons", 1, 8, "relu", 1000.0, epoch=100)
+        state = playground_state("moons", 3, 16, "relu", 1000.0, epoch=100)
     run = state.run
     assert run.diverged_at is not None and run.diverged_at <= 100
     assert run.epochs_trained == run.diverged_at - 1 and run.good_until == run.diverged_at - 2
@@ -134,8 +134,8 @@ def test_a_diverging_run_stops_and_the_state_shows_its_last_sound_weights():
 
 def test_state_describes_the_network_the_data_and_the_surface():
     state = playground_state("circles", 2, 5, "relu", 0.3, epoch=50)
-    assert state.dataset == "circles" and state.layer_sizes == (2, 5, 5, 2)
-    assert state.architecture == "2 → 5 → 5 → 2, relu"
+    assert state.dataset == "circles" and state.layer_sizes == (2, 5, 5, 1)
+    assert state.architecture == "2 → 5 → 5 → 1, relu"
     assert state.epoch == state.shown_epoch == 50 and state.message == ""
     assert state.run is training_run("circles", (5, 5), "relu", 0.3)
     assert state.grid_x.shape == state.grid_y.shape == (GRID,) and state.probabilities.shape == (GRID, GRID)
@@ -166,7 +166,7 @@ def test_accuracy_rises_and_loss_falls_with_epochs_on_moons():
 @pytest.mark.parametrize("name", ["xor", "circles"])
 def test_no_hidden_layer_cannot_solve_xor_or_circles_but_one_layer_of_8_tanh_can(name):
     line = playground_state(name, hidden_layers=0, epoch=MAX_EPOCHS)
-    assert line.accuracy < 0.75 and line.layer_sizes == (2, 2) and line.architecture == "2 → 2"
+    assert line.accuracy < 0.75 and line.layer_sizes == (2, 1) and line.architecture == "2 → 1"
     assert line.message == "no hidden layer: the boundary is a straight line"
     bent = playground_state(name, hidden_layers=1, units=8, activation="tanh", epoch=MAX_EPOCHS)
     assert bent.accuracy > 0.9
@@ -230,11 +230,11 @@ def test_each_control_drives_the_state_it_shows(playground):
     state = playground.set(dataset="xor")
     assert state.dataset == "xor" and np.array_equal(state.run.X, playground_data("xor")[0])
     state = playground.set(hidden_layers=2)
-    assert state.layer_sizes == (2, 8, 8, 2)
+    assert state.layer_sizes == (2, 8, 8, 1)
     state = playground.set(units=3)
-    assert state.layer_sizes == (2, 3, 3, 2)
+    assert state.layer_sizes == (2, 3, 3, 1)
     state = playground.set(activation="relu")
-    assert state.run.activation == "relu" and state.architecture == "2 → 3 → 3 → 2, relu"
+    assert state.run.activation == "relu" and state.architecture == "2 → 3 → 3 → 1, relu"
     state = playground.set(learning_rate=0.3)
     assert state.run.learning_rate == 0.3
     state = playground.set(epoch=120)
@@ -277,7 +277,7 @@ def test_every_control_change_redraws_once_cold_and_warm(playground, shown):
 
 def test_set_of_several_controls_redraws_once(playground, shown):
     state = playground.set(dataset="circles", hidden_layers=0, activation="sigmoid", epoch=30)
-    assert len(shown) == 2 and state.layer_sizes == (2, 2) and state.epoch == 30
+    assert len(shown) == 2 and state.layer_sizes == (2, 1) and state.epoch == 30
     assert shown[-1] == playground.png()
 
 
@@ -300,7 +300,7 @@ def test_the_figure_shows_surface_data_and_loss_curve_fits_the_page_and_is_legib
     assert figure.get_size_inches()[0] * 100 <= SITE_WIDTH
     assert all(t.get_fontsize() >= 8 for t in texts(figure))
     title = figure._suptitle.get_text()
-    assert title == (f"epoch 200 · network 2 → 8 → 2, tanh · η = 0.1 · training accuracy {state.accuracy:.0%}")
+    assert title == (f"epoch 200 · network 2 → 8 → 1, tanh · η = 0.1 · training accuracy {state.accuracy:.0%}")
     surface, loss = figure.axes
     assert surface.get_title() == "circles: p(class 1), boundary at 0.5"
     assert [t.get_text() for t in surface.get_legend().get_texts()] == ["class 0", "class 1"]
@@ -313,7 +313,7 @@ def test_the_figure_shows_surface_data_and_loss_curve_fits_the_page_and_is_legib
 
 
 def test_the_figure_says_why_nothing_trains(playground):
-    figure = playground.draw(playground_state("moons", 1, 8, "relu", 1000.0, epoch=50))
+    figure = playground.draw(playground_state("moons", 3, 16, "relu", 1000.0, epoch=50))
     assert any(t.get_text().startswith("diverged in epoch") for t in figure.axes[1].texts)
     figure = playground.draw(playground_state("xor", hidden_layers=0))
     assert [t.get_text().replace("\n", " ") for t in figure.axes[1].texts] == [
@@ -328,7 +328,7 @@ def test_static_figure_contrasts_a_straight_line_with_hidden_layers_on_every_dat
     for column, name in enumerate(DATASETS):
         line = playground_state(name, epoch=MAX_EPOCHS, **dict(SOLVED_BY[name], hidden_layers=0))
         solved = playground_state(name, epoch=MAX_EPOCHS, **SOLVED_BY[name])
-        assert axes[0, column].get_title() == f"{name}: {line.accuracy:.0%}\n2-2"
+        assert axes[0, column].get_title() == f"{name}: {line.accuracy:.0%}\n2-1"
         assert axes[1, column].get_title() == f"{name}: {solved.accuracy:.0%}\n{solved.short_architecture}"
         assert solved.accuracy > 0.95
         if name in ("circles", "xor", "spiral"):
@@ -337,9 +337,9 @@ def test_static_figure_contrasts_a_straight_line_with_hidden_layers_on_every_dat
 
 
 def test_short_architecture_fits_a_small_panel():
-    assert playground_state("spiral", epoch=0, **SOLVED_BY["spiral"]).short_architecture == "2-16-16-16-2 ReLU"
-    assert playground_state("xor", 1, 8, "tanh").short_architecture == "2-8-2 tanh"
-    assert playground_state("xor", 0).short_architecture == "2-2"
+    assert playground_state("spiral", epoch=0, **SOLVED_BY["spiral"]).short_architecture == "2-16-16-16-1 ReLU"
+    assert playground_state("xor", 1, 8, "tanh").short_architecture == "2-8-1 tanh"
+    assert playground_state("xor", 0).short_architecture == "2-1"
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -381,3 +381,10 @@ def test_mimebundle_is_the_static_png_with_a_sentence_on_what_to_try(playground)
     assert bundle[WIDGET_VIEW]["model_id"] == playground.widget.model_id
     text = bundle["text/plain"]
     assert "Binder" in text and "Colab" in text and playground.try_this in text
+
+
+def test_binary_playground_has_one_logistic_output_as_the_chapter_table_says():
+    run = Run("moons", (4,), "tanh", 0.1).extend_to(EPOCH_STEP)
+    coefs, intercepts = run.weights_at(EPOCH_STEP)
+    assert coefs[-1].shape == (4, 1) and intercepts[-1].shape == (1,)
+    assert run.model.layer_sizes_ == (2, 4, 1)
