@@ -6,24 +6,28 @@ for one chapter, in a *course folder* the instructor chooses, outside the reposi
     python -m neuronlab.tools.grade chapters
     python -m neuronlab.tools.grade assign 02_perceptrons --course ~/grading/nn-2027
     python -m neuronlab.tools.grade grade 02_perceptrons ~/Downloads/hand-ins --course ~/grading/nn-2027
+    python -m neuronlab.tools.grade merge 02_perceptrons share-1/ share-2/ --course ~/grading/nn-2027
 
 ``assign`` copies ``solutions/<chapter>/`` into the course folder's ``source/`` and runs
 ``nbgrader generate_assignment``: ``release/<chapter>/`` then holds the student version (the
 same notebook as ``exercises/<chapter>/``) and ``gradebook.db`` knows the assignment, hidden
-tests included. ``grade`` does that too, then takes the hand-ins one by one: each goes to
-``submitted/<student>/<chapter>/`` and is graded by its own ``nbgrader autograde`` process, under
-a time limit, so a submission that hangs or kills its kernel costs only its own grade. Last come
-``nbgrader generate_feedback`` (``feedback/<student>/<chapter>/*.html``) and ``nbgrader export``
-(``grades.csv``), and the command's own ``summary.csv``, which also names every hand-in it could
-not grade and why.
+tests included. ``grade`` does that too, then puts each hand-in in ``submitted/<student>/<chapter>/``
+and runs it with ``nbgrader autograde``, one nbgrader process per hand-in, several at a time (one per
+core), each under a time limit and with a private copy of the gradebook, its kernel in a bubblewrap
+sandbox (:mod:`neuronlab.tools.sandbox`): a hand-in that hangs, kills its kernel or reaches a limit
+costs only its own grade, and it reaches nothing outside its scratch folder. Then one nbgrader process
+scores what they ran into the one gradebook (:class:`BoundedExecute` replays their outputs), and last
+come ``nbgrader generate_feedback`` (``feedback/<student>/<chapter>/*.html``) and ``nbgrader export``
+(``grades.csv``), and the command's own ``summary.csv``, which also names every hand-in it could not
+grade and why. ``merge`` puts together course folders that each graded a share of a class.
 
 The course folder is an ordinary nbgrader course. Its ``nbgrader_config.py`` (rewritten by each
-run) calls :func:`configure`, so nbgrader's own commands work there as well. The repository's
-own ``nbgrader_config.py`` calls :func:`configure` with ``layout="repository"``: there nbgrader
-generates ``exercises/`` from ``solutions/``, keeps no gradebook, and refuses to grade.
+run) calls :func:`configure`, so nbgrader's own commands work there as well, sandbox included. The
+repository's own ``nbgrader_config.py`` calls :func:`configure` with ``layout="repository"``: there
+nbgrader generates ``exercises/`` from ``solutions/``, keeps no gradebook, and refuses to grade.
 
-nbgrader is no sandbox: submitted code runs as the user who runs this command. Grade in a
-container or under a throw-away account (``book/instructors.md``).
+Without bubblewrap the command refuses to grade unless given ``--unsandboxed`` (then submitted code
+runs as the user who runs this command; see ``book/instructors.md``).
 """
 
 from __future__ import annotations
@@ -44,7 +48,10 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Bool, Dict, Integer, Unicode
+
+from neuronlab.tools.sandbox import Limits, format_size, parse_size
+from neuronlab.tools.sandbox import problem as sandbox_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
@@ -67,7 +74,8 @@ REPOSITORY_COMMANDS = {"generate_assignment", "assign", "validate", "list", "gen
 
 # --------------------------------------------------------------------------- nbgrader configuration
 def configure(c, root: str | Path, *, layout: str = "course", timeout: int = 120,
-              max_output_bytes: int = MAX_OUTPUT_BYTES, course_id: str | None = None) -> None:
+              max_output_bytes: int = MAX_OUTPUT_BYTES, course_id: str | None = None,
+              sandbox: dict | None = None) -> None:
     """Fill nbgrader's configuration ``c`` for the course folder (or repository) at ``root``.
 
     Parameters
@@ -87,6 +95,9 @@ def configure(c, root: str | Path, *, layout: str = "course", timeout: int = 120
         What one cell's outputs may hold, in bytes of text, when grading (:class:`BoundedExecute`).
     course_id : str, optional
         nbgrader's course id (needed only for its exchange).
+    sandbox : dict, optional
+        The fields of :class:`neuronlab.tools.sandbox.Limits`: each kernel then runs in a bubblewrap
+        sandbox with these limits (:mod:`neuronlab.tools.sandbox`). None: kernels run unsandboxed.
     """
     from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
@@ -111,6 +122,13 @@ def configure(c, root: str | Path, *, layout: str = "course", timeout: int = 120
         return
     c.Execute.timeout = int(timeout)
     c.BoundedExecute.max_output_bytes = int(max_output_bytes)
+    c.BoundedExecute.sandbox = sandbox is not None
+    if sandbox is not None:
+        c.BoundedExecute.sandbox_limits = dict(vars(Limits(**sandbox)))  # checked here, not in the kernel
+    c.BoundedExecute.report_dir = str(Path(root) / "logs")
+    # A cell that prints without end leaves more output queued than can be read in nbgrader's 4 s wait
+    # for it; what is left is dropped (and bounded anyway) rather than failing the whole hand-in.
+    c.BoundedExecute.raise_on_iopub_timeout = False
     c.Autograde.autograde_preprocessors = [BoundedExecute if step is Execute else step
                                            for step in _default(Autograde, "autograde_preprocessors")]
     # Feedback: hidden tests' code is removed (their verdict and message stay), and a failed test
@@ -163,22 +181,82 @@ def _clip(text: str, limit: int) -> str:
 
 
 class BoundedExecute(Execute):
-    """nbgrader's ``Execute``, with each cell's outputs bounded in bytes as they arrive.
+    """nbgrader's ``Execute``, with each cell's outputs bounded in bytes, in a sandbox, or replayed.
 
     nbgrader's ``LimitOutput`` counts lines: one print of 50 MB on one line passes through it whole,
     into the graded notebook, the feedback page and the grader's memory. Here, once a cell's outputs
     reach ``max_output_bytes``, further text is dropped and a note says so. What decides a grade is
     kept: an error output always stays (its message clipped), and a cell that wrote to stderr keeps a
     stderr output, since nbgrader scores a test cell that fails or writes to stderr as 0.
+
+    With ``sandbox`` the kernel runs in a bubblewrap sandbox with ``sandbox_limits``
+    (:mod:`neuronlab.tools.sandbox`); if the sandbox is stopped at a limit, the reason goes to
+    ``report_dir/sandbox-<assignment>-<student>.txt``.
+
+    With ``replay_from`` (a folder laid out as ``autograded/``) nothing runs: each cell takes the outputs
+    that an earlier run left in ``replay_from/<student>/<assignment>/<notebook>.ipynb``, after a check that
+    the cells are the same. This is how parallel grading scores: workers execute each hand-in with a
+    private copy of the gradebook, then one nbgrader process replays their outputs, so that nbgrader's own
+    steps (``SaveAutoGrades`` …) write every score to the one gradebook.
     """
 
     max_output_bytes = Integer(MAX_OUTPUT_BYTES, help="What one cell's outputs may hold, in bytes (-1: no limit)"
                                ).tag(config=True)
+    sandbox = Bool(False, help="Run the kernel in a bubblewrap sandbox").tag(config=True)
+    sandbox_limits = Dict(help="neuronlab.tools.sandbox.Limits fields").tag(config=True)
+    report_dir = Unicode("", help="Folder for the reason a sandbox was stopped").tag(config=True)
+    replay_from = Unicode("", help="Take outputs from executed notebooks in this folder instead of running"
+                          ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._used: dict[int, int] = {}
         self._clipped: dict[int, set] = {}
+        if self.replay_from:
+            return self._replay(nb, resources)
+        report = self._report(resources)
+        if report is not None and report.exists():
+            report.unlink()
         return super().preprocess(nb, resources, km)
+
+    def _report(self, resources) -> Path | None:
+        grading = (resources or {}).get("nbgrader") or {}
+        if not self.report_dir or "student" not in grading:
+            return None
+        return Path(self.report_dir) / f"sandbox-{grading['assignment']}-{grading['student']}.txt"
+
+    def create_kernel_manager(self):
+        if not self.sandbox:
+            return super().create_kernel_manager()
+        from neuronlab.tools import sandbox
+
+        trouble = sandbox.problem()
+        if trouble:
+            raise RuntimeError(trouble)
+        self.kernel_manager_class = sandbox.SandboxedKernelManager
+        km = super().create_kernel_manager()
+        km.limits = dict(self.sandbox_limits)
+        report = self._report(self.resources)
+        km.report = str(report) if report else ""
+        return km
+
+    def _replay(self, nb, resources):
+        grading = resources["nbgrader"]
+        path = Path(self.replay_from, grading["student"], grading["assignment"], f"{grading['notebook']}.ipynb")
+        if not path.exists():
+            raise RuntimeError(f"no executed notebook to replay at {path}")
+        ran = nbformat.read(path, as_version=4)
+        if [(c.cell_type, c.source) for c in ran.cells] != [(c.cell_type, c.source) for c in nb.cells]:
+            raise RuntimeError(f"the executed notebook {path} does not have the cells of the one to grade")
+        for cell, done in zip(nb.cells, ran.cells):
+            if cell.cell_type == "code":
+                cell.outputs = done.outputs
+                cell.execution_count = done.execution_count
+                if "execution" in done.metadata:
+                    cell.metadata["execution"] = done.metadata["execution"]
+        for key in ("language_info", "widgets"):
+            if key in ran.metadata:
+                nb.metadata[key] = ran.metadata[key]
+        return nb, resources
 
     def output(self, outs, msg, display_id, cell_index):
         out = super().output(outs, msg, display_id, cell_index)
@@ -325,7 +403,7 @@ def course_folder(path: str | Path) -> Path:
     return course
 
 
-def environment(course: Path, *, quick: bool = False) -> dict[str, str]:
+def environment(course: Path, *, quick: bool = False, threads: int | None = None) -> dict[str, str]:
     """The environment of nbgrader's processes and of the kernels they start.
 
     Jupyter's runtime files and temporary files (kernel connection files, and whatever submitted
@@ -342,18 +420,24 @@ def environment(course: Path, *, quick: bool = False) -> dict[str, str]:
     env["TMPDIR"] = str(course / ".tmp")  # connection files, and what submitted code puts in "temp"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env[config.QUICK_ENV] = "1" if quick else "0"
+    if threads is not None:  # for unsandboxed kernels, which inherit it (the sandbox sets its own)
+        for key in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                    "TF_NUM_INTEROP_THREADS"):
+            env[key] = str(threads)
     return env
 
 
-def write_config(course: Path, *, timeout: int, max_output_bytes: int) -> Path:
+def write_config(course: Path, *, timeout: int, max_output_bytes: int, sandbox: dict | None = None) -> Path:
     path = course / "nbgrader_config.py"
     path.write_text(
         CONFIG_HEADER
         + "# nbgrader reads it when run in this folder. To change a setting, pass the command's option\n"
-          "# (--timeout, --max-output-bytes); put other nbgrader settings in nbgrader_config_extra.py.\n"
+          "# (--timeout, --max-output-bytes, --memory …, --unsandboxed); put other nbgrader settings in\n"
+          "# nbgrader_config_extra.py.\n"
           "from neuronlab.tools.grade import configure\n\n"
           "c = get_config()  # noqa: F821 (provided by nbgrader)\n"
-        + f"configure(c, {str(course)!r}, timeout={int(timeout)}, max_output_bytes={int(max_output_bytes)})\n"
+        + f"configure(c, {str(course)!r}, timeout={int(timeout)}, max_output_bytes={int(max_output_bytes)},\n"
+          f"          sandbox={sandbox!r})\n"
           'load_subconfig("nbgrader_config_extra.py")  # noqa: F821 (yours, if it exists)\n',
         encoding="utf-8")
     return path
@@ -426,13 +510,17 @@ def _same_cells(one: Path, other: Path) -> bool:
 
 
 def assign(name: str, course: str | Path, *, timeout: int | None = None, max_output_bytes: int = MAX_OUTPUT_BYTES,
-           quick: bool = False, solutions: Path = SOLUTIONS, out=None) -> Path:
-    """Set up ``course`` for chapter ``name`` and generate the student version; returns its release folder."""
+           quick: bool = False, solutions: Path = SOLUTIONS, sandbox: Limits | None = Limits(), out=None) -> Path:
+    """Set up ``course`` for chapter ``name`` and generate the student version; returns its release folder.
+
+    ``sandbox`` (None: none) goes into the course's ``nbgrader_config.py``, for the grading commands.
+    """
     out = out or sys.stdout
     found = chapter(name, solutions)
     course = course_folder(course)
     course.mkdir(parents=True, exist_ok=True)
-    write_config(course, timeout=timeout or found.default_timeout(), max_output_bytes=max_output_bytes)
+    write_config(course, timeout=timeout or found.default_timeout(), max_output_bytes=max_output_bytes,
+                 sandbox=None if sandbox is None else dict(vars(sandbox)))
     source = course / "source" / found.name
     if source.exists():
         shutil.rmtree(source)
@@ -638,23 +726,56 @@ def _short(text: str, limit: int = 500) -> str:
     return f"{head} Hint: {hint}" if hint else head
 
 
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def threads_per_worker(workers: int) -> int:
+    """BLAS, OpenMP and TensorFlow threads for each of ``workers`` kernels: the cores shared out, at least 1."""
+    return max(1, default_workers() // max(1, workers))
+
+
 def grade(name: str, submissions: str | Path | None, course: str | Path, *, timeout: int | None = None,
           submission_limit: float | None = None, max_output_bytes: int = MAX_OUTPUT_BYTES, quick: bool = False,
-          solutions: Path = SOLUTIONS, out=None) -> list[Result]:
+          solutions: Path = SOLUTIONS, sandbox: Limits | None = Limits(), workers: int | None = None,
+          out=None) -> list[Result]:
     """Assign chapter ``name`` in ``course``, autograde every hand-in of ``submissions``, then feedback and CSVs.
 
     ``submissions`` None grades what is already in ``course/submitted/*/<chapter>/`` (after
-    ``nbgrader collect``, for instance). Each hand-in is graded by its own nbgrader process, stopped
-    after ``submission_limit`` seconds (default: the per-cell limit times the number of code cells,
-    plus two minutes). Returns one :class:`Result` per hand-in; writes ``grades.csv`` (nbgrader's)
-    and ``summary.csv`` (this command's, with the reasons) in ``course``.
+    ``nbgrader collect``, for instance). Each hand-in runs in a sandbox with the limits ``sandbox``
+    (None: no sandbox; GradingError if bubblewrap is missing), in an nbgrader process of its own, stopped
+    after ``submission_limit`` seconds (default: the per-cell limit times the number of code cells, plus
+    two minutes). ``workers`` hand-ins run at a time (default: one per core), each with a private copy of
+    the gradebook; then one nbgrader process scores them all into the course's gradebook from what they
+    ran (:class:`BoundedExecute`'s replay), so the scores are nbgrader's, and the same whatever
+    ``workers``. Returns one :class:`Result` per hand-in; writes ``grades.csv`` (nbgrader's) and
+    ``summary.csv`` (this command's, with the reasons) in ``course``.
     """
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from neuronlab.tools import sandbox as sandboxing
+    from neuronlab.tools.runtimes import format_seconds
+
     out = out or sys.stdout
     found = chapter(name, solutions)
     course = course_folder(course)
+    workers = default_workers() if workers is None else workers
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"workers must be a whole number of at least 1, got {workers!r}")
+    threads = threads_per_worker(workers)
+    if sandbox is not None:
+        trouble = sandboxing.problem()
+        if trouble:
+            raise GradingError(trouble)
+        sandbox = dataclasses.replace(sandbox, threads=threads)
     timeout = int(timeout or found.default_timeout())
     assign(found.name, course, timeout=timeout, max_output_bytes=max_output_bytes, quick=quick,
-           solutions=solutions, out=out)
+           solutions=solutions, sandbox=sandbox, out=out)
     if submissions is None:
         inbox = course / "submitted"
         hand_ins = [Submission(folder.name, folder.name, folder / found.name)
@@ -669,11 +790,14 @@ def grade(name: str, submissions: str | Path | None, course: str | Path, *, time
     code_cells = sum(1 for path in found.notebooks for cell in nbformat.read(path, as_version=4).cells
                      if cell.cell_type == "code")
     limit = submission_limit or timeout * code_cells + 120
-    env = environment(course, quick=quick)
-    print(f"{found.name}: {len(hand_ins)} hand-in(s), graded in {course} "
-          f"(per cell {timeout} s, per hand-in {limit:.0f} s, outputs {max_output_bytes:,} bytes per cell)", file=out)
+    env = environment(course, quick=quick, threads=threads)
+    where = (f"each in a sandbox ({sandbox.describe()})" if sandbox is not None
+             else "WITHOUT a sandbox (--unsandboxed: submitted code runs with your rights)")
+    print(f"{found.name}: {len(hand_ins)} hand-in(s), graded in {course}, {workers} at a time, {where}; "
+          f"per cell {timeout} s, per hand-in {limit:.0f} s, outputs {max_output_bytes:,} bytes per cell", file=out)
 
-    results = []
+    results: dict[str, Result] = {}
+    runnable: list[Submission] = []
     for hand_in in hand_ins:
         if hand_in.problem is None and hand_in.path is not None:
             files = ([hand_in.path] if hand_in.path.is_file()
@@ -686,27 +810,102 @@ def grade(name: str, submissions: str | Path | None, course: str | Path, *, time
                 missing += gone
             hand_in.problem = "; ".join(problems) or None
             hand_in.missing = missing
-        result = Result(hand_in.student, hand_in.label, "graded", 0.0, found.auto_points, found.manual_points)
+        results[hand_in.student] = Result(hand_in.student, hand_in.label, "graded", 0.0, found.auto_points,
+                                          found.manual_points)
         if hand_in.problem is not None:
-            result.status, result.reason = "not graded", hand_in.problem
-            with _gradebook(course) as gradebook:  # listed in grades.csv, with 0
-                gradebook.update_or_create_student(hand_in.student)
+            results[hand_in.student].status = "not graded"
+            results[hand_in.student].reason = hand_in.problem
+        else:
+            if submissions is not None:
+                _place(hand_in, course, found)
+            runnable.append(hand_in)
+
+    # 1. Run every hand-in, `workers` at a time, each nbgrader process with a private copy of the gradebook.
+    run = course / ".grading"
+    shutil.rmtree(run, ignore_errors=True)
+    (run / "gradebooks").mkdir(parents=True)
+    shutil.copyfile(course / "gradebook.db", run / "gradebook.db")
+    executed = run / "executed"
+
+    def execute(hand_in: Submission) -> tuple[int | None, float]:
+        private = run / "gradebooks" / f"{hand_in.student}.db"
+        shutil.copyfile(run / "gradebook.db", private)
+        log = course / "logs" / f"autograde-{found.name}-{hand_in.student}.log"
+        try:
+            return _nbgrader(["autograde", found.name, "--student", hand_in.student, "--force",
+                              f"--CourseDirectory.db_url=sqlite:///{private}",
+                              f"--CourseDirectory.autograded_directory={executed.relative_to(course)}"],
+                             course, env, log, limit=limit)
+        finally:
+            private.unlink(missing_ok=True)
+
+    ran: list[Submission] = []
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(execute, hand_in): hand_in for hand_in in runnable}
+        for done, future in enumerate(as_completed(futures), 1):
+            hand_in = futures[future]
+            result = results[hand_in.student]
+            log = course / "logs" / f"autograde-{found.name}-{hand_in.student}.log"
+            try:
+                status, result.seconds = future.result()
+            except Exception as error:  # the grader's own trouble with one hand-in: the others go on
+                status, result.seconds = -1, 0.0
+                log.parent.mkdir(parents=True, exist_ok=True)
+                log.write_text(f"{type(error).__name__}: {error}\n", encoding="utf-8")
+            made = all((executed / hand_in.student / found.name / p.name).exists() for p in found.notebooks)
+            if status == 0 and made:
+                ran.append(hand_in)
+                state = f"ran in {result.seconds:.0f} s"
+            else:
+                result.status, result.reason = "failed", _failure(status, limit, log, _report(course, found, hand_in))
+                state = f"failed, {result.reason}"
+            elapsed = time.perf_counter() - start
+            left = elapsed / done * (len(runnable) - done)
+            print(f"  [{done}/{len(runnable)}] {hand_in.label}: {state}"
+                  + (f" · about {format_seconds(left)} left" if done < len(runnable) else ""), file=out, flush=True)
+
+    # 2. One nbgrader process scores what ran into the gradebook (the only process that writes it).
+    _score(course, found, results, ran, executed, env, limit)
+    shutil.rmtree(run, ignore_errors=True)
+    return _finish(course, found, [results[hand_in.student] for hand_in in hand_ins], env, out)
+
+
+def _score(course: Path, found: Chapter, results: dict[str, Result], ran: list[Submission], executed: Path,
+           env: dict, limit: float) -> None:
+    """Score the hand-ins ``ran`` (executed in ``executed/<student>/<chapter>/``) into the course's gradebook.
+
+    nbgrader's ``autograde``, in one process, replays the outputs (:class:`BoundedExecute`) and scores
+    them; the others in ``results`` are listed in the gradebook with no submission (0 points).
+    """
+    with _gradebook(course) as gradebook:
+        for result in results.values():
+            if result.status != "graded":  # listed in grades.csv with 0, without a stale submission
+                gradebook.update_or_create_student(result.student)
                 try:
-                    gradebook.remove_submission(found.name, hand_in.student)  # a stale one from an earlier run
+                    gradebook.remove_submission(found.name, result.student)
                 except Exception:
                     pass
-            results.append(result)
-            print(f"  {hand_in.label}: not graded, {hand_in.problem}", file=out)
-            continue
-        if submissions is not None:
-            _place(hand_in, course, found)
-        log = course / "logs" / f"autograde-{found.name}-{hand_in.student}.log"
-        status, result.seconds = _nbgrader(["autograde", found.name, "--student", hand_in.student, "--force"],
-                                           course, env, log, limit=limit)
-        _read_grades(result, course, found, hand_in, status, limit, log)
-        results.append(result)
-        print(f"  {hand_in.label}: {_line(result)}", file=out)
+                shutil.rmtree(course / "autograded" / result.student / found.name, ignore_errors=True)
+    status = 0
+    log = course / "logs" / f"autograde-{found.name}-scores.log"
+    if ran:
+        inbox = executed.parent / "inbox"
+        shutil.rmtree(inbox, ignore_errors=True)
+        for hand_in in ran:
+            shutil.copytree(course / "submitted" / hand_in.student / found.name, inbox / hand_in.student / found.name)
+        status, _ = _nbgrader(["autograde", found.name, "--force",
+                               f"--CourseDirectory.submitted_directory={inbox.relative_to(course)}",
+                               f"--BoundedExecute.replay_from={executed}"],
+                              course, env, log, limit=120 + 10 * len(ran))
+    for hand_in in ran:
+        _read_grades(results[hand_in.student], course, found, hand_in, status if status is None else 0, limit, log)
 
+
+def _finish(course: Path, found: Chapter, results: list[Result], env: dict, out) -> list[Result]:
+    """Report each hand-in, generate the feedback, export grades.csv, write summary.csv."""
+    for result in results:
+        print(f"  {result.label}: {_line(result)}", file=out)
     log = course / "logs" / f"generate_feedback-{found.name}.log"
     status, _ = _nbgrader(["generate_feedback", found.name, "--force"], course, env, log)
     if status != 0:
@@ -721,6 +920,71 @@ def grade(name: str, submissions: str | Path | None, course: str | Path, *, time
     print(f"grades: {course / 'grades.csv'} (nbgrader's), {course / 'summary.csv'} (with reasons); "
           f"feedback: {course / 'feedback'}", file=out)
     return results
+
+
+def merge(name: str, shares: list[str | Path], course: str | Path, *, quick: bool = False,
+          solutions: Path = SOLUTIONS, out=None) -> list[Result]:
+    """Merge course folders that each graded a share of a class (``grade``) into ``course``'s one gradebook.
+
+    Nothing runs again: each share's graded notebooks are scored into ``course``'s gradebook by nbgrader
+    (as ``grade`` scores its workers' runs), the shares' reasons for the hand-ins that failed or could not
+    be graded are kept, then the feedback, ``grades.csv`` and ``summary.csv`` are written for the class.
+    ValueError if a share is not a graded course folder, or if a student is in two shares.
+    """
+    out = out or sys.stdout
+    found = chapter(name, solutions)
+    course = course_folder(course)
+    folders = [Path(share).expanduser().resolve() for share in shares]
+    for folder in folders:
+        if not (folder / "summary.csv").is_file():
+            raise ValueError(f"shares must be course folders graded by this command (with a summary.csv), "
+                             f"got {folder}")
+        if folder == course:
+            raise ValueError(f"a share cannot be the course folder it is merged into: {folder}")
+    assign(found.name, course, quick=quick, solutions=solutions, out=out)
+    run = course / ".grading"
+    shutil.rmtree(run, ignore_errors=True)
+    executed = run / "executed"
+    expected = {path.name: _expected_ids(path) for path in found.notebooks}
+    results: dict[str, Result] = {}
+    origin: dict[str, Path] = {}
+    ran: list[Submission] = []
+    for folder in folders:
+        with open(folder / "summary.csv", newline="", encoding="utf-8") as handle:
+            rows = [row for row in csv.DictReader(handle) if row["assignment"] == found.name]
+        for row in rows:
+            student = row["student_id"]
+            if student in origin:
+                raise ValueError(f"student {student} is in two shares: {origin[student]} and {folder}")
+            origin[student] = folder
+            result = Result(student, row["handed_in"], row["status"], 0.0, found.auto_points, found.manual_points,
+                            reason=row["reason"])
+            results[student] = result
+            for log in (folder / "logs").glob(f"*-{found.name}-{student}.*"):
+                (course / "logs").mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(log, course / "logs" / log.name)
+            graded = folder / "autograded" / student / found.name
+            if result.status != "graded" or not graded.is_dir():
+                if result.status == "graded":
+                    result.status, result.reason = "failed", f"no graded notebook in {folder}"
+                continue
+            submitted = course / "submitted" / student / found.name
+            shutil.rmtree(submitted, ignore_errors=True)
+            shutil.copytree(folder / "submitted" / student / found.name, submitted)
+            shutil.copytree(graded, executed / student / found.name)
+            missing = [gid for path in submitted.glob("*.ipynb")
+                       for gid in inspect(path, expected.get(path.name, []))[1]]
+            ran.append(Submission(student, row["handed_in"], submitted, missing=missing))
+    print(f"{found.name}: {len(results)} hand-in(s) from {len(folders)} share(s), merged into {course}", file=out)
+    env = environment(course, quick=quick)
+    _score(course, found, results, ran, executed, env, 120.0)
+    shutil.rmtree(run, ignore_errors=True)
+    return _finish(course, found, list(results.values()), env, out)
+
+
+def _report(course: Path, found: Chapter, hand_in: Submission) -> Path:
+    """Where the sandbox writes why it stopped a hand-in (see :class:`BoundedExecute`)."""
+    return course / "logs" / f"sandbox-{found.name}-{hand_in.student}.txt"
 
 
 def _read_grades(result: Result, course: Path, found: Chapter, hand_in: Submission, status, limit, log) -> None:
@@ -760,8 +1024,13 @@ def _read_grades(result: Result, course: Path, found: Chapter, hand_in: Submissi
         result.notes.append(notes)
 
 
-def _failure(status, limit: float, log: Path) -> str:
-    """Why nbgrader produced no graded notebook, from its exit status and its log."""
+def _failure(status, limit: float, log: Path, report: Path | None = None) -> str:
+    """Why nbgrader produced no graded notebook: the sandbox's reason, or its exit status and its log."""
+    from neuronlab.tools.sandbox import stop_reason
+
+    stopped = stop_reason(report) if report is not None else None
+    if stopped:
+        return f"{stopped} (see logs/{log.name})"
     if status is None:
         return f"stopped after {limit:.0f} s: grading did not finish (see logs/{log.name})"
     text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
@@ -828,6 +1097,13 @@ def _list(out=None, solutions: Path = SOLUTIONS) -> None:
               f"{chapter_.default_timeout():>12} s", file=out)
 
 
+def _limits(args) -> Limits | None:
+    if args.unsandboxed:
+        return None
+    return Limits(memory=parse_size(args.memory, "--memory"), processes=args.processes,
+                  file_size=parse_size(args.file_size, "--file-size"), scratch=parse_size(args.scratch, "--scratch"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m neuronlab.tools.grade",
                                      description="Assign and grade a chapter's exercises with nbgrader, in a course "
@@ -845,6 +1121,20 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("--submission-limit", type=float, default=None,
                              help="seconds for one hand-in, all cells "
                                   "(default: the per-cell limit × code cells + 120)")
+            sub.add_argument("--workers", type=int, default=None,
+                             help=f"hand-ins graded at a time (default: one per core, here {default_workers()})")
+        if command in ("assign", "grade"):
+            defaults = Limits()
+            sub.add_argument("--unsandboxed", action="store_true",
+                             help="run submitted code WITHOUT the bubblewrap sandbox, with all of your rights")
+            sub.add_argument("--memory", default=format_size(defaults.memory).replace(" ", ""),
+                             help="memory of one hand-in's sandbox (default: %(default)s)")
+            sub.add_argument("--processes", type=int, default=defaults.processes,
+                             help="processes and threads in one sandbox (default: %(default)s)")
+            sub.add_argument("--file-size", default=format_size(defaults.file_size).replace(" ", ""),
+                             help="largest file a hand-in may write (default: %(default)s)")
+            sub.add_argument("--scratch", default=format_size(defaults.scratch).replace(" ", ""),
+                             help="size of a hand-in's scratch folder, all files (default: %(default)s)")
         sub.add_argument("--course", type=Path, required=True, help="the course folder (outside the repository)")
         sub.add_argument("--timeout", type=int, default=None,
                          help=f"seconds one cell may run (default: {TIMEOUT_FACTOR} × the solution's stamped run "
@@ -854,6 +1144,11 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--quick", action="store_true", help="run the kernels in quick mode (smaller data)")
         sub.add_argument("--solutions", type=Path, default=SOLUTIONS,
                          help="folder of solution notebooks, one subfolder per chapter (default: the repository's)")
+    merging = commands.add_parser("merge", help="merge course folders that each graded a share of a class")
+    merging.add_argument("chapter", help="a folder of solutions/, e.g. 02_perceptrons")
+    merging.add_argument("shares", nargs="+", type=Path, help="the shares' course folders, each graded by `grade`")
+    merging.add_argument("--course", type=Path, required=True, help="the course folder to merge them into")
+    merging.add_argument("--solutions", type=Path, default=SOLUTIONS, help="folder of solution notebooks")
     chapters_command = commands.choices["chapters"]
     chapters_command.add_argument("--solutions", type=Path, default=SOLUTIONS, help="folder of solution notebooks")
     args = parser.parse_args(argv)
@@ -863,12 +1158,14 @@ def main(argv: list[str] | None = None) -> int:
             _list(solutions=solutions)
         elif args.command == "assign":
             release = assign(args.chapter, args.course, timeout=args.timeout, max_output_bytes=args.max_output_bytes,
-                             quick=args.quick, solutions=solutions)
+                             quick=args.quick, solutions=solutions, sandbox=_limits(args))
             print(f"student version: {release} (hand it out as it is)")
+        elif args.command == "merge":
+            merge(args.chapter, args.shares, args.course, solutions=solutions)
         else:
             grade(args.chapter, args.submissions, args.course, timeout=args.timeout,
                   submission_limit=args.submission_limit, max_output_bytes=args.max_output_bytes, quick=args.quick,
-                  solutions=solutions)
+                  solutions=solutions, sandbox=_limits(args), workers=args.workers)
     except (ValueError, GradingError) as error:
         print(f"✘ {error}", file=sys.stderr)
         return 2

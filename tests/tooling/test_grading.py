@@ -1,9 +1,13 @@
-"""Grading with nbgrader: assign, autograde hand-ins one by one, feedback, grades; hidden tests; the checker.
+"""Grading with nbgrader: assign, autograde hand-ins in sandboxes and in parallel, feedback, grades; hidden tests.
 
-The end-to-end test grades chapter 02 for seven hand-ins (the solution, a plausible wrong answer, a
-hostile notebook, one that kills its kernel, and three that cannot be graded) in a temporary course
-folder, with nbgrader's own commands, and checks the scores, the feedback, the limits and that
-nothing outside the temporary folders changed.
+The end-to-end test grades chapter 02 for thirteen hand-ins in a temporary course folder, two at a time,
+each in its bubblewrap sandbox: two honest ones, a plausible wrong answer, three that cannot be graded,
+and one of each hostile kind (it writes, deletes and reads outside its folder, opens sockets and signals
+the grader; allocates far too much memory; forks without end; fills its disk; prints without end;
+loops, exits and deletes its files; kills its kernel). It checks every score and reason, the feedback,
+the limits, and that nothing outside the hand-ins' scratch folders changed. A second, sequential run
+checks that grading one at a time gives the same scores, and that they are the scores nbgrader's own
+``autograde`` gives.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from neuronlab.tools import exercises, grade, runtimes
+from neuronlab.tools import exercises, grade, hand_ins, runtimes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = "02_perceptrons"
@@ -49,111 +53,70 @@ def _changes(before: dict, after: dict) -> list[str]:
 
 
 def _answers() -> dict[str, str]:
-    """grade_id → the reference answer of each answer cell, without the solution markers."""
-    notebook = nbformat.read(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
-    answers = {}
-    for cell in notebook.cells:
-        grading = cell.metadata.get("nbgrader", {})
-        if grading.get("solution"):
-            lines = [line for line in cell.source.splitlines() if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line]
-            answers[grading["grade_id"]] = "\n".join(lines)
-    return answers
+    return hand_ins.answers(CHAPTER)
 
 
 def _hand_in(edit=None, **replace: str) -> nbformat.NotebookNode:
-    """The student notebook of the chapter with every answer written (``replace`` overrides some)."""
-    notebook = nbformat.read(ROOT / "exercises" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
-    answers = {**_answers(), **replace}
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[grade_id]
-    if edit:
-        edit(notebook)
-    return notebook
+    return hand_ins.hand_in(CHAPTER, edit, **replace)
 
 
-def _index(notebook, grade_id: str) -> int:
-    return next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+_index = hand_ins.index
+LIMITS = grade.Limits(memory=2**30, processes=128, file_size=16 * 2**20, scratch=64 * 2**20)
+"""The test's sandbox limits: small, so that the hostile hand-ins reach them fast."""
 
 
-WRONG_FIT = '''import numpy as np
+def _tree(folder: Path) -> dict[str, str]:
+    """path → sha256 of every file under ``folder`` (the content, not the times)."""
+    import hashlib
 
-
-def perceptron_fit(X, y, eta=1.0, max_epochs=100):
-    w, b = np.zeros(X.shape[1]), 0.0
-    mistakes_per_epoch = []
-    for _ in range(max_epochs):
-        mistakes = 0
-        for x_i, y_i in zip(X, y):
-            if (2 * y_i - 1) * (x_i @ w + b) <= 0:
-                w = w + eta * y_i * x_i   # the slip: the 0/1 label in the update
-                b = b + eta * y_i
-                mistakes += 1
-        mistakes_per_epoch.append(mistakes)
-        if mistakes == 0:
-            break
-    return w, b, mistakes_per_epoch
-
-
-def perceptron_predict(X, w, b):
-    return (X @ w + b > 0).astype(int)   # > instead of >=: random test points never sit at z = 0
-'''
-WRONG_TWIN = '''from sklearn.linear_model import Perceptron as SklearnPerceptron
-
-
-def sklearn_twin(eta, max_epochs):
-    return SklearnPerceptron(eta0=eta, max_iter=max_epochs, tol=None)
-'''
-
-
-def _hostile(notebook):
-    """Correct answers, plus: a loop, sys.exit(), megabytes of output, deletions, an edited and a deleted test."""
-    cells = [
-        "while True:  # never ends: the per-cell time limit stops it\n    pass",
-        "import sys\nsys.exit('bye')",
-        "print('x' * 5_000_000)  # one 5 MB line: nbgrader's line limit lets it through\n"
-        "for i in range(5000):\n    print(i)",
-        "import os\nfor name in os.listdir('.'):  # whatever is in the working folder\n"
-        "    if os.path.isfile(name):\n        os.remove(name)\nprint(sorted(os.listdir('.')))",
-    ]
-    for offset, source in enumerate(cells):
-        notebook.cells.insert(2 + offset, nbformat.v4.new_code_cell(source))
-    notebook.cells[_index(notebook, "test-parameters")].source = "pass  # the test, 'fixed'"
-    notebook.cells[_index(notebook, "shapes")].source = _answers()["shapes"].replace("784 * 10 + 10", "784 * 10")
-    del notebook.cells[_index(notebook, "test-layer-forward")]
-
-
-def _crash(notebook):
-    notebook.cells.insert(2, nbformat.v4.new_code_cell("import os\nos._exit(3)  # the kernel dies"))
-
-
-def _strip_graded(notebook):
-    notebook.cells = [c for c in notebook.cells if not c.metadata.get("nbgrader", {}).get("grade")]
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    import socket
+
+    if grade.sandbox_problem():
+        pytest.fail(grade.sandbox_problem())
     base = tmp_path_factory.mktemp("grading")
-    inbox, course = base / "hand-ins", base / "course"
+    inbox, course, canary = base / "hand-ins", base / "course", base / "canary"
     inbox.mkdir()
+    canary.mkdir()
+    (canary / "keep.txt").write_text("the instructor's file\n")
+    listener = socket.create_server(("127.0.0.1", 0))  # a service on the grader's machine
+    marker = f"neuronlab-probe-{os.getpid()}"
+    paths = {"canary": str(canary), "home": str(Path.home()), "course": str(course), "inbox": str(inbox),
+             "other": str(course / "submitted" / "ada" / CHAPTER / f"{CHAPTER}.ipynb"), "marker": marker}
+    probes, attempts = hand_ins.probes(CHAPTER, paths, listener.getsockname()[1], os.getpid())
     nbformat.write(_hand_in(), inbox / "ada.ipynb")
-    nbformat.write(_hand_in(perceptron=WRONG_FIT, **{"sklearn-twin": WRONG_TWIN}), inbox / "bob.ipynb")
+    nbformat.write(_hand_in(), inbox / "abe.ipynb")
+    nbformat.write(_hand_in(**hand_ins.WRONG[CHAPTER]), inbox / "bob.ipynb")
     (inbox / "eve").mkdir()  # a folder hand-in, the notebook one level down
-    nbformat.write(_hand_in(_hostile), inbox / "eve" / f"{CHAPTER}.ipynb")
-    nbformat.write(_hand_in(_crash), inbox / "kim.ipynb")
+    nbformat.write(_hand_in(hand_ins.hostile_02), inbox / "eve" / f"{CHAPTER}.ipynb")
+    for student, kind in {"kim": "kernel killer", "mia": "memory hog", "fay": "fork bomb", "dan": "disk filler",
+                          "pia": "endless printer"}.items():
+        nbformat.write(_hand_in(hand_ins.HOSTILE[kind]), inbox / f"{student}.ipynb")
+    nbformat.write(_hand_in(probes), inbox / "ivy.ipynb")
     (inbox / "lee.txt").write_text("I could not open the notebook, so here is my answer in text.\n")
     (inbox / "max.ipynb").write_bytes(b"")
-    nbformat.write(_hand_in(_strip_graded), inbox / "noa.ipynb")
+    nbformat.write(_hand_in(hand_ins.strip_graded), inbox / "noa.ipynb")
 
-    repository, handed_in = _snapshot(ROOT), _snapshot(inbox)
+    grade.assign(CHAPTER, course, timeout=TIMEOUT, quick=True, sandbox=LIMITS, out=io.StringIO())
+    repository_config = (ROOT / "nbgrader_config.py").read_bytes()
+    outside = {"repository": _snapshot(ROOT), "hand-ins": _tree(inbox), "canary": _tree(canary),
+               "release": _tree(course / "release")}
     out = io.StringIO()
-    start = time.perf_counter()
-    results = grade.grade(CHAPTER, inbox, course, timeout=TIMEOUT, quick=True, out=out)
-    seconds = time.perf_counter() - start
+    try:
+        results = grade.grade(CHAPTER, inbox, course, timeout=TIMEOUT, quick=True, sandbox=LIMITS, workers=2, out=out)
+    finally:
+        listener.close()
+    (base / "report.txt").write_text(out.getvalue(), encoding="utf-8")  # for a person to read
+    after = {"repository": _snapshot(ROOT), "hand-ins": _tree(inbox), "canary": _tree(canary),
+             "release": _tree(course / "release")}
     return SimpleNamespace(results={r.student: r for r in results}, course=course, inbox=inbox, out=out.getvalue(),
-                           seconds=seconds, repository=_changes(repository, _snapshot(ROOT)),
-                           handed_in=_changes(handed_in, _snapshot(inbox)))
+                           outside=outside, after=after, repository_config=repository_config, attempts=attempts,
+                           marker=marker, canary=canary)
 
 
 def _feedback(graded, student: str) -> str:
@@ -165,20 +128,37 @@ def _autograded(graded, student: str) -> nbformat.NotebookNode:
 
 
 # --------------------------------------------------------------------------- end to end
-def test_every_hand_in_is_reported_by_name(graded):
-    assert sorted(graded.results) == ["ada", "bob", "eve", "kim", "lee", "max", "noa"]
-    for label in ("ada.ipynb", "bob.ipynb", "eve", "kim.ipynb", "lee.txt", "max.ipynb", "noa.ipynb"):
+HONEST = ("ada", "abe")
+
+
+def _outputs(graded, student: str) -> str:
+    """Every text the hand-in's cells printed, as graded."""
+    return "".join(o.get("text", "") for c in _autograded(graded, student).cells if c.cell_type == "code"
+                   for o in c.outputs if o.output_type == "stream")
+
+
+def test_every_hand_in_is_reported_by_name_with_progress(graded):
+    assert sorted(graded.results) == sorted(["ada", "abe", "bob", "eve", "kim", "ivy", "mia", "fay", "dan", "pia",
+                                             "lee", "max", "noa"])
+    for label in ("ada.ipynb", "bob.ipynb", "eve", "kim.ipynb", "lee.txt", "max.ipynb", "noa.ipynb", "fay.ipynb"):
         assert f"  {label}: " in graded.out, f"{label} is not named in the command's report:\n{graded.out}"
+    progress = re.findall(r"^  \[(\d+)/10\] (\S+): (.*)$", graded.out, flags=re.M)
+    assert sorted(int(n) for n, _, _ in progress) == list(range(1, 11)), graded.out
+    assert all(" left" in line for n, _, line in progress if n != "10"), "each line but the last has a time left"
+    assert "2 at a time, each in a sandbox (memory 1 GB, 128 processes" in graded.out
 
 
 def test_the_solution_gets_full_marks(graded):
-    ada = graded.results["ada"]
     chapter = grade.chapter(CHAPTER)
-    assert (ada.status, ada.score, ada.auto_max, ada.manual_max) == ("graded", 12, 12, 2)
     assert chapter.auto_points == 12 and chapter.points == runtimes.exercise_points(chapter.notebooks[0])
-    assert not ada.failed and not ada.notes
-    assert not [o for c in _autograded(graded, "ada").cells for o in c.get("outputs", []) if o.output_type == "error"]
-    assert "CheckFailed" not in _feedback(graded, "ada")
+    for student in HONEST:
+        result = graded.results[student]
+        assert (result.status, result.score, result.auto_max, result.manual_max) == ("graded", 12, 12, 2)
+        assert not result.failed and not result.notes
+        errors = [o for c in _autograded(graded, student).cells for o in c.get("outputs", [])
+                  if o.output_type == "error"]
+        assert not errors, errors
+        assert "CheckFailed" not in _feedback(graded, student)
 
 
 def test_a_wrong_answer_gets_partial_marks_and_the_feedback_names_each_mistake(graded):
@@ -217,9 +197,8 @@ def test_a_hostile_hand_in_is_graded_within_the_time_and_output_limits(graded):
     assert [e.split(" ")[0] for e in eve.failed] == ["test-parameters", "test-layer-forward:"]
     assert "deleted from the submission" in eve.failed[1] and "test-layer-forward" in eve.reason
     assert "stopped at the time limit" in eve.notes[0] and "output cut at the byte limit" in eve.notes[0]
-    assert eve.seconds < TIMEOUT + 120
     notebook = _autograded(graded, "eve")
-    loop = notebook.cells[2]
+    loop = next(cell for cell in notebook.cells if cell.source.startswith("while True:"))
     assert "CellTimeoutError" in [o.ename for o in loop.outputs if o.output_type == "error"]
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -230,11 +209,51 @@ def test_a_hostile_hand_in_is_graded_within_the_time_and_output_limits(graded):
     assert (graded.course / "feedback" / "eve" / CHAPTER / f"{CHAPTER}.html").stat().st_size < 2_000_000
 
 
+def test_a_hand_in_that_reaches_out_of_its_sandbox_is_blocked_every_time_and_keeps_its_marks(graded):
+    ivy = graded.results["ivy"]
+    assert (ivy.status, ivy.score) == ("graded", 12), "the probes cost it nothing: its answers are right"
+    printed = _outputs(graded, "ivy")
+    assert "REACHED" not in printed, printed
+    for attempt in graded.attempts:
+        assert f"blocked · {attempt} · " in printed, f"no verdict for {attempt!r}:\n{printed}"
+    assert "wrote in its scratch folder" in printed
+    assert not Path("/tmp", graded.marker).exists(), "its /tmp is its own scratch folder, not the machine's"
+    assert not (graded.course / "autograded" / "ivy" / CHAPTER / graded.marker).exists()
+
+
+def test_a_hand_in_that_allocates_far_too_much_memory_is_stopped_with_the_reason(graded):
+    mia = graded.results["mia"]
+    assert (mia.status, mia.score) == ("failed", 0)
+    assert mia.reason.startswith("used more than its 1 GB of memory"), mia.reason
+
+
+def test_a_fork_bomb_is_stopped_with_the_reason(graded):
+    fay = graded.results["fay"]
+    assert (fay.status, fay.score) == ("failed", 0)
+    assert fay.reason.startswith("reached its limit of 128 processes and threads"), fay.reason
+
+
+def test_a_hand_in_that_fills_its_disk_meets_the_file_and_folder_limits_and_keeps_its_marks(graded):
+    dan = graded.results["dan"]
+    assert (dan.status, dan.score) == ("graded", 12)
+    printed = _outputs(graded, "dan")
+    assert "blocked · one big file · File too large" in printed
+    assert "blocked · many files · No space left on device" in printed
+    assert not any(p.stat().st_size > 1_000_000 for p in (graded.course / "autograded" / "dan").rglob("*")
+                   if p.is_file() and p.suffix != ".ipynb")
+
+
+def test_a_hand_in_that_prints_without_end_is_cut_and_stopped_and_keeps_its_marks(graded):
+    pia = graded.results["pia"]
+    assert (pia.status, pia.score) == ("graded", 12)
+    assert "stopped at the time limit" in pia.notes[0] and "output cut at the byte limit" in pia.notes[0]
+
+
 def test_a_hand_in_that_kills_its_kernel_fails_alone(graded):
     kim = graded.results["kim"]
     assert (kim.status, kim.score) == ("failed", 0)
     assert "kernel" in kim.reason
-    assert graded.results["noa"].status == "not graded"  # graded after kim: the run went on
+    assert sorted(r.student for r in graded.results.values() if r.status == "failed") == ["fay", "kim", "mia"]
 
 
 @pytest.mark.parametrize("student, reason", [("lee", "not a notebook"), ("max", "empty file"),
@@ -245,25 +264,99 @@ def test_what_cannot_be_graded_is_named_with_a_reason_and_scores_zero(graded, st
     assert reason in result.reason
 
 
+EXPECTED = {"ada": 12, "abe": 12, "bob": 4, "eve": 10, "kim": 0, "ivy": 12, "mia": 0, "fay": 0, "dan": 12,
+            "pia": 12, "lee": 0, "max": 0, "noa": 0}
+
+
 def test_grades_csv_and_summary_csv_list_every_hand_in(graded):
     import csv
 
     with open(graded.course / "grades.csv", encoding="utf-8") as handle:
         grades = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
-    assert grades == {"ada": 12, "bob": 4, "eve": 10, "kim": 0, "lee": 0, "max": 0, "noa": 0}
+    assert grades == EXPECTED
     with open(graded.course / "summary.csv", encoding="utf-8") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     assert rows.keys() == grades.keys()
     assert rows["lee"]["reason"].startswith("not a notebook") and rows["bob"]["lost_points"]
+    assert rows["fay"]["reason"].startswith("reached its limit") and rows["mia"]["reason"].startswith("used more")
     assert rows["ada"]["feedback"] == f"feedback/ada/{CHAPTER}/{CHAPTER}.html"
 
 
-def test_nothing_outside_the_course_folder_changed(graded):
-    assert graded.repository == [], f"grading changed files in the repository: {graded.repository}"
-    assert graded.handed_in == [], f"grading changed the hand-ins: {graded.handed_in}"
-    # What the hostile notebook deleted was the grader's copy, in the course folder.
-    assert (graded.inbox / "eve" / f"{CHAPTER}.ipynb").exists()
-    assert (graded.course / "source" / CHAPTER / f"{CHAPTER}.ipynb").exists()
+GRADING_FILES = {"gradebook.db", ".nbgrader.log", "grades.csv", "summary.csv", "timestamp.txt"}
+GRADING_FOLDERS = {"autograded", "submitted", "feedback", "release", "source", "logs", ".grading", ".tmp", ".jupyter"}
+
+
+def test_nothing_outside_the_hand_ins_scratch_folders_changed(graded):
+    # What grading writes (nbgrader's files, a course's folders) appeared nowhere in the repository. Other
+    # files may change meanwhile: people edit the repository while the tests run.
+    repository = [path for path in _changes(graded.outside["repository"], graded.after["repository"])
+                  if Path(path).name in GRADING_FILES or Path(path).parts[0] in GRADING_FOLDERS]
+    assert repository == [], f"grading wrote into the repository: {repository}"
+    assert (ROOT / "nbgrader_config.py").read_bytes() == graded.repository_config
+    for part in ("hand-ins", "canary", "release"):
+        assert graded.after[part] == graded.outside[part], f"grading changed the {part} folder"
+    assert _tree(graded.course / "source" / CHAPTER) == _tree(ROOT / "solutions" / CHAPTER), "the source is intact"
+    assert (graded.canary / "keep.txt").read_text() == "the instructor's file\n"
+    assert not (Path.home() / ".neuronlab-probe").exists()
+    assert not (graded.course / ".grading").exists(), "the workers' files are cleaned up"
+
+
+@pytest.fixture(scope="module")
+def one_at_a_time(graded, tmp_path_factory):
+    """ada and bob graded again, one at a time, in a course folder of their own."""
+    base = tmp_path_factory.mktemp("sequential")
+    inbox, course = base / "hand-ins", base / "course"
+    inbox.mkdir()
+    for name in ("ada.ipynb", "bob.ipynb"):
+        shutil.copyfile(graded.inbox / name, inbox / name)
+    results = grade.grade(CHAPTER, inbox, course, timeout=TIMEOUT, quick=True, sandbox=LIMITS, workers=1,
+                          out=io.StringIO())
+    return SimpleNamespace(results={r.student: r for r in results}, course=course)
+
+
+def _cell_scores(course: Path, student: str) -> dict[str, tuple]:
+    """grade_id → (autograded score, needs a person) in the course's gradebook."""
+    with grade._gradebook(course) as gradebook:
+        submission = gradebook.find_submission(CHAPTER, student)
+        return {entry.name: (entry.auto_score, entry.needs_manual_grade)
+                for notebook in submission.notebooks for entry in notebook.grades}
+
+
+def test_grading_one_at_a_time_gives_the_same_scores_cell_for_cell(graded, one_at_a_time):
+    for student in ("ada", "bob"):
+        assert _cell_scores(one_at_a_time.course, student) == _cell_scores(graded.course, student)
+        alone, together = one_at_a_time.results[student], graded.results[student]
+        assert (alone.score, alone.failed) == (together.score, together.failed)
+
+
+def test_the_scores_are_the_ones_nbgraders_own_autograde_gives(one_at_a_time):
+    # nbgrader's own command, in the course folder (its nbgrader_config.py sandboxes the kernel), runs and
+    # scores bob's hand-in in one go, without the command's workers and replay.
+    course = one_at_a_time.course
+    before = _cell_scores(course, "bob")
+    status, _ = grade._nbgrader(["autograde", CHAPTER, "--student", "bob", "--force"], course,
+                                grade.environment(course, quick=True), course / "logs" / "by-hand.log")
+    assert status == 0, (course / "logs" / "by-hand.log").read_text()[-3000:]
+    assert _cell_scores(course, "bob") == before
+    assert sum(score for score, _ in before.values() if score is not None) == 4
+
+
+def test_shares_graded_on_several_machines_merge_into_one_gradebook(graded, one_at_a_time, tmp_path):
+    import csv
+
+    merged = tmp_path / "merged"
+    with pytest.raises(ValueError, match="student ada is in two shares"):
+        grade.merge(CHAPTER, [graded.course, one_at_a_time.course], merged, quick=True, out=io.StringIO())
+    out = io.StringIO()
+    results = {r.student: r for r in grade.merge(CHAPTER, [graded.course], merged, quick=True, out=out)}
+    assert {s: (r.status, r.score, r.reason) for s, r in results.items()} == {
+        s: (r.status, r.score, r.reason) for s, r in graded.results.items()}
+    for student in ("ada", "bob", "eve"):
+        assert _cell_scores(merged, student) == _cell_scores(graded.course, student)
+    with open(merged / "grades.csv", encoding="utf-8") as handle:
+        assert {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)} == EXPECTED
+    assert (merged / "feedback" / "bob" / CHAPTER / f"{CHAPTER}.html").exists()
+    assert "13 hand-in(s) from 1 share(s)" in out.getvalue()
 
 
 def test_the_course_folder_is_an_nbgrader_course_with_the_courses_settings(graded):
@@ -273,6 +366,7 @@ def test_the_course_folder_is_an_nbgrader_course_with_the_courses_settings(grade
     assert (graded.course / "gradebook.db").exists()
     config = (graded.course / "nbgrader_config.py").read_text(encoding="utf-8")
     assert f"timeout={TIMEOUT}" in config and "configure(c" in config
+    assert f"sandbox={{'memory': {2**30}, 'processes': 128" in config
 
 
 # --------------------------------------------------------------------------- the parts
