@@ -57,6 +57,9 @@ BUDGETS: dict[str, Budget] = {
     # The site: an author rebuilds after an edit; a rebuild that re-ran notebooks would take minutes.
     "site · clean build": Budget(120.0, "s", "jupyter-book build from an empty output folder"),
     "site · unchanged rebuild": Budget(10.0, "s", "nothing changed: nothing re-read, nothing executed"),
+    # Grading a class (issue 23): 200 chapter-02 hand-ins, each sandboxed, on a 2-core machine.
+    "grading · 200 hand-ins of ch02, parallel": Budget(900.0, "s", "a class graded within 15 min"),
+    "grading · sandbox overhead per hand-in": Budget(1.0, "s", "bubblewrap's cost for one kernel"),
 }
 
 
