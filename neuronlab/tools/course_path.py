@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from neuronlab.plots import PALETTE, STYLE
 
-__all__ = ["Station", "STATIONS", "PARTS", "FIGURE_WIDTH", "draw_course_path", "alt_text", "svg", "write_svg"]
+__all__ = ["Station", "STATIONS", "PARTS", "ROWS", "FIGURE_WIDTH", "draw_course_path", "alt_text", "svg", "write_svg"]
 
 
 @dataclass(frozen=True)
@@ -40,31 +40,37 @@ STATIONS = (
             "the McCulloch–Pitts neuron computing logic gates"),
     Station("02", "The\nperceptron", "a learning rule", "separator",
             "the perceptron and its learning rule"),
-    Station("03", "MLPs and\nbackpropagation", "autodiff from scratch", "network",
+    Station("03", "MLPs and\nbackpropagation", "autodiff by hand", "network",
             "multilayer perceptrons trained by backpropagation"),
     Station("04", "MLPs with\nKeras", "classify, regress", "layers",
             "building MLPs with Keras"),
-    Station("05", "Fine-tuning\nhyperparameters", "searches, guidelines", "sliders",
+    Station("05", "Fine-tuning\nhyperparameters", "search, guidelines", "sliders",
             "fine-tuning hyperparameters"),
     Station("06", "Training deep\nnets stably", "init, BatchNorm", "gradients",
             "training deep networks stably"),
-    Station("07", "Optimizers and\nregularisation", "Adam, schedules, dropout", "descent",
+    Station("07", "Optimizers and\nregularisation", "Adam, dropout", "descent",
             "optimizers, learning-rate schedules and regularisation"),
 )
 """The chapters in reading order."""
 
 PARTS = (
-    ("Part I · from scratch, in NumPy", ("01", "02", "03"), PALETTE["sky"]),
-    ("Part II · deep networks with Keras", ("04", "05", "06", "07"), PALETTE["orange"]),
+    ("Part I · From biological to artificial neurons", ("01", "02", "03"), PALETTE["sky"]),
+    ("Part II · Neural networks with Keras", ("04", "05"), PALETTE["orange"]),
+    ("Part III · Training deep neural networks", ("06", "07"), PALETTE["green"]),
 )
-"""Rows of the figure: a caption, the chapters in it, a tint."""
+"""The course's parts as the site's sidebar names them (``_toc.yml``; a test compares the two):
+a caption, the chapters in it, a tint."""
 
-FIGURE_WIDTH = 7.0  # inches: the course's widest figures (the page's text column)
+ROWS = ((0,), (1, 2))
+"""Which parts share a row of the figure: Part I alone, Parts II and III side by side."""
+
+FIGURE_WIDTH = 7.0  # inches: the page's text column (the landing page shows it at 100 %)
 
 # Geometry in inches (the axes' data units are inches: one unit is one inch on the page).
-_BOX_W, _BOX_H, _GAP = 1.45, 1.28, 0.2
-_PANEL_PAD, _PANEL_LABEL, _ROW_GAP = 0.12, 0.3, 0.3
-_MARGIN = (FIGURE_WIDTH - 4 * _BOX_W - 3 * _GAP) / 2
+_BOX_W, _BOX_H, _GAP, _PART_GAP = 1.45, 1.42, 0.16, 0.36
+_PANEL_PAD, _PANEL_LABEL, _ROW_GAP = 0.1, 0.32, 0.3
+_MARGIN = (FIGURE_WIDTH - 4 * _BOX_W - 2 * _GAP - _PART_GAP) / 2
+_SMALLEST_TEXT = 9  # points: every label at least this size at 100 %
 
 
 def draw_course_path(ax, *, ready=None):
@@ -75,7 +81,8 @@ def draw_course_path(ax, *, ready=None):
     ax : matplotlib Axes
     ready : collection of str, optional
         Numbers of the chapters readers can open now ("01", …): they are drawn solid,
-        the others dashed and grey with "being written". Default: all of them.
+        the others dashed and grey with "being written" (and only then does the figure
+        carry a legend saying so). Default: all of them.
 
     Returns the ``Axes``.
     """
@@ -86,22 +93,27 @@ def draw_course_path(ax, *, ready=None):
         raise ValueError(f"ready names chapters the course does not have: {sorted(unknown)} (it has {numbers})")
     stations = {station.number: station for station in STATIONS}
     row_h = _PANEL_LABEL + _BOX_H + 2 * _PANEL_PAD
-    height = 2 * row_h + _ROW_GAP + 0.1
+    height = len(ROWS) * row_h + (len(ROWS) - 1) * _ROW_GAP + 0.1
     centres: dict[str, tuple[float, float]] = {}
-    for row, (caption, members, tint) in enumerate(PARTS):
+    for row, parts in enumerate(ROWS):
         top = height - 0.05 - row * (row_h + _ROW_GAP)
-        width = len(members) * _BOX_W + (len(members) - 1) * _GAP + 2 * _PANEL_PAD
-        ax.add_patch(patches.FancyBboxPatch((_MARGIN - _PANEL_PAD, top - row_h), width, row_h,
-                                            boxstyle="round,pad=0,rounding_size=0.12", facecolor=tint,
-                                            alpha=0.16, edgecolor="none", zorder=0))
-        ax.text(_MARGIN, top - 0.06, caption, ha="left", va="top", fontsize=9.5, weight="bold",
-                color=PALETTE["black"])
-        for column, number in enumerate(members):
-            x = _MARGIN + column * (_BOX_W + _GAP)
-            y = top - _PANEL_LABEL - _PANEL_PAD - _BOX_H
-            _station(ax, stations[number], x, y, number in ready)
-            centres[number] = (x, y)
-    _legend(ax, height)
+        x = _MARGIN
+        for part in parts:
+            caption, members, tint = PARTS[part]
+            width = len(members) * _BOX_W + (len(members) - 1) * _GAP + 2 * _PANEL_PAD
+            ax.add_patch(patches.FancyBboxPatch((x - _PANEL_PAD, top - row_h), width, row_h,
+                                                boxstyle="round,pad=0,rounding_size=0.12", facecolor=tint,
+                                                alpha=0.16, edgecolor="none", zorder=0))
+            ax.text(x, top - 0.07, caption, ha="left", va="top", fontsize=_SMALLEST_TEXT, weight="bold",
+                    color=PALETTE["black"])
+            for column, number in enumerate(members):
+                left = x + column * (_BOX_W + _GAP)
+                y = top - _PANEL_LABEL - _PANEL_PAD - _BOX_H
+                _station(ax, stations[number], left, y, number in ready)
+                centres[number] = (left, y)
+            x += width - 2 * _PANEL_PAD + _PART_GAP
+    if ready != set(numbers):  # a dashed box needs saying what it means; all solid needs no legend
+        _legend(ax, height)
     for before, after in zip(numbers, numbers[1:]):
         _arrow(ax, centres[before], centres[after])
     ax.set_xlim(0, FIGURE_WIDTH)
@@ -119,10 +131,10 @@ def _station(ax, station: Station, x: float, y: float, ready: bool) -> None:
     ax.text(x + 0.1, y + _BOX_H - 0.08, station.number, ha="left", va="top", fontsize=15, weight="bold",
             color=PALETTE["blue"] if ready else PALETTE["grey"], zorder=3)
     _ICONS[station.icon](ax, x + _BOX_W - 0.62, y + _BOX_H - 0.5, 0.52, 0.4, ready)
-    ax.text(x + 0.1, y + 0.36, station.title, ha="left", va="bottom", fontsize=8.8, color=ink,
+    ax.text(x + 0.1, y + 0.4, station.title, ha="left", va="bottom", fontsize=9.5, color=ink,
             linespacing=1.15, zorder=3)
     ax.text(x + 0.1, y + 0.11, "being written" if not ready else station.detail, ha="left", va="bottom",
-            fontsize=7.3, color=PALETTE["grey"], style="italic" if not ready else "normal", zorder=3)
+            fontsize=_SMALLEST_TEXT, color=PALETTE["grey"], style="italic" if not ready else "normal", zorder=3)
 
 
 def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -137,25 +149,23 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float]) -> None:
     # Like a line of text wrapping: down from the last box of a row, left along the gap between the
     # rows, down the left margin and into the next row's first box from its left.
     gutter = y0 - _PANEL_PAD - _ROW_GAP / 2
-    down_x, margin_x, middle = x0 + _BOX_W / 2, _MARGIN - _PANEL_PAD - 0.1, y1 + _BOX_H / 2
+    down_x, margin_x, middle = x0 + _BOX_W / 2, _MARGIN - _PANEL_PAD - 0.08, y1 + _BOX_H / 2
     ax.plot([down_x, down_x, margin_x, margin_x], [y0, gutter, gutter, middle], color=PALETTE["black"], lw=1.3,
             zorder=4, solid_joinstyle="round")
     ax.annotate("", xy=(x1 + 0.01, middle), xytext=(margin_x, middle), arrowprops=style)
 
 
 def _legend(ax, height: float) -> None:
-    """The free corner right of Part I: what solid and dashed boxes mean."""
-    x = _MARGIN + 3 * (_BOX_W + _GAP) + 0.02
+    """The free corner right of Part I: what solid and dashed boxes mean (drawn only when a box is dashed)."""
+    x = _MARGIN + 3 * (_BOX_W + _GAP) + 0.1
     top = height - 0.05 - _PANEL_LABEL - _PANEL_PAD
     for row, (dashed, words) in enumerate(((False, "on this site"), (True, "being written"))):
-        y = top - 0.22 - row * 0.36
+        y = top - 0.22 - row * 0.4
         ax.add_patch(patches.FancyBboxPatch((x, y - 0.1), 0.32, 0.2, boxstyle="round,pad=0,rounding_size=0.04",
                                             facecolor="white", edgecolor=PALETTE["grey" if dashed else "black"],
                                             linewidth=1.0 if dashed else 1.3,
                                             linestyle=(0, (4, 2.5)) if dashed else "-", zorder=2))
-        ax.text(x + 0.42, y, words, ha="left", va="center", fontsize=8, color=PALETTE["black"])
-    ax.text(x, top - _BOX_H + 0.11, "Each chapter: a\nnotebook, and its\nexercises.", ha="left", va="bottom",
-            fontsize=7.6, color=PALETTE["grey"], linespacing=1.2)
+        ax.text(x + 0.42, y, words, ha="left", va="center", fontsize=_SMALLEST_TEXT, color=PALETTE["black"])
 
 
 # --------------------------------------------------------------------------- the little drawings

@@ -91,3 +91,22 @@ def test_command_line_writes_the_figure(tmp_path, capsys):
     assert course_path.main([str(target), "--ready", "01", "02"]) == 0
     assert target.read_bytes() == course_path.svg(ready=["01", "02"])
     assert "path.svg" in capsys.readouterr().out
+
+
+def test_the_figure_has_the_parts_of_the_sidebar():
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    sidebar = [(part["caption"], tuple(Path(chapter["file"]).name[:2] for chapter in part["chapters"]))
+               for part in toc["parts"] if all(c["file"].startswith("chapters/") for c in part["chapters"])]
+    assert [(caption, members) for caption, members, _ in course_path.PARTS] == sidebar
+
+
+def test_a_legend_only_when_a_chapter_is_dashed_and_no_text_under_9_points():
+    def texts(ready):
+        return [text for text in _drawn(ready).axes[0].texts if text.get_text().strip()]
+
+    assert not any("being written" in text.get_text() for text in texts(None))
+    assert any(text.get_text() == "being written" for text in texts(["01", "02"]))
+    small = [text.get_text() for text in texts(["01"]) if text.get_fontsize() < 9 and text.get_text() != "θ"]
+    assert not small, f"labels under 9 pt: {small}"
