@@ -12,10 +12,20 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 - **Exercises ↔ solutions.** Every page under ``exercises/`` or ``solutions/`` opens with a bar
   linking its chapter and its counterpart (the exercises link their solutions and back),
   so the notebooks need no link of their own.
+- **The glossary by letter.** ``book/glossary.md`` keeps one ``{glossary}`` list (the form
+  ``neuronlab.tools.glossary_links`` reads); the page is built from it sorted as a reader looks
+  terms up (ℓ1 under L, case and accents ignored), in one section per letter ("0–9" first), under
+  an A–Z bar of links — so the page has on-page contents and a reader jumps to a letter.
+- **Exercise numbers per chapter.** sphinx-exercise numbers ``{exercise}`` directives across the
+  whole book (chapter 04's would be "Exercise 13"); the exercise notebooks number theirs from 1 in
+  each chapter. The numbers are reassigned page by page, 1, 2, … in reading order, so "Exercise 3"
+  in a chapter is exercise 3 of its notebook (and ``{numref}`` links say the same).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 from docutils import nodes
@@ -90,6 +100,76 @@ def add_pair_bar(app, doctree) -> None:
         section.insert(1, bar)
     else:
         doctree.insert(0, bar)
+
+
+# --------------------------------------------------------------------------- the glossary by letter
+GLOSSARY = "book/glossary"
+_GLOSSARY_BLOCK = re.compile(r"^```\{glossary\}[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
+
+
+def glossary_entries(block: str) -> list[str]:
+    """The entries of a ``{glossary}`` block: each its term line(s) and indented definition."""
+    entries: list[list[str]] = []
+    previous_blank = True
+    for line in block.splitlines():
+        starts_term = bool(line.strip()) and not line[0].isspace() and not line.startswith(":")
+        if starts_term and previous_blank:
+            entries.append([])
+        if entries:
+            entries[-1].append(line)
+        elif line.strip():  # an option line (":sorted:") before the first term: not an entry
+            pass
+        previous_blank = not line.strip()
+    return ["\n".join(lines).rstrip() for lines in entries]
+
+
+def glossary_sort_key(term: str) -> str:
+    """How a reader looks a term up: ℓ1 as l1, without case or accents."""
+    text = unicodedata.normalize("NFKD", term.replace("ℓ", "l"))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def glossary_letter(term: str) -> str:
+    first = glossary_sort_key(term)[:1]
+    return "0–9" if first.isdigit() else first.upper() if first.isalpha() else "#"
+
+
+def _letter_id(letter: str) -> str:
+    return "glossary-" + ("0-9" if letter == "0–9" else "symbols" if letter == "#" else letter.lower())
+
+
+def glossary_by_letter(app, docname, source) -> None:
+    if docname != GLOSSARY:
+        return
+    text = source[0]
+    match = _GLOSSARY_BLOCK.search(text)
+    if not match:
+        return
+    groups: dict[str, list[str]] = {}
+    for entry in sorted(glossary_entries(match.group(1)), key=glossary_sort_key):
+        groups.setdefault(glossary_letter(entry), []).append(entry)
+    order = sorted(groups, key=lambda letter: ("0" if letter == "0–9" else "1" if letter == "#" else "2") + letter)
+    bar = " ".join(f'<a href="#{_letter_id(letter)}">{letter}</a>' for letter in order)
+    parts = [f'<nav class="glossary-letters" aria-label="Glossary, by letter">{bar}</nav>\n']
+    for letter in order:
+        parts.append(f"({_letter_id(letter)})=\n## {letter}\n\n```{{glossary}}\n" + "\n\n".join(groups[letter])
+                     + "\n```\n")
+    source[0] = text[:match.start()] + "\n".join(parts) + text[match.end():]
+
+
+# --------------------------------------------------------------------------- exercise numbers
+def number_exercises_per_page(app, env) -> list[str]:
+    """After Sphinx numbers figures across the book, number each page's exercises from 1.
+
+    Runs after the toctree collector's ``env-get-updated`` handler (priority 900), which has just
+    filled ``env.toc_fignumbers``: {docname: {figtype: {node id: (number,)}}} in document order.
+    """
+    for numbers in env.toc_fignumbers.values():
+        exercises = numbers.get("exercise")
+        if exercises:
+            for position, node_id in enumerate(exercises, start=1):
+                exercises[node_id] = (position,)
+    return []
 
 
 # --------------------------------------------------------------------------- the run-time table
@@ -225,7 +305,9 @@ def setup(app):
     app.add_directive("course-path", CoursePath)
     app.add_node(course_path_image, html=(visit_course_path_image_html, None),
                  latex=(skip_node, None), text=(skip_node, None), man=(skip_node, None), texinfo=(skip_node, None))
+    app.connect("source-read", glossary_by_letter)
     app.connect("doctree-read", add_pair_bar)
+    app.connect("env-get-updated", number_exercises_per_page, priority=900)
     app.connect("env-get-outdated", outdated_with_the_toc)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)

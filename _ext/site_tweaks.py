@@ -12,10 +12,16 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   after the builder starts (sphinx-thebe's ``const THEBE_JS_URL = …``, sphinx-togglebutton's
   selector) reaches every page twice; the second ``const`` is a SyntaxError in every
   reader's console. Identical script entries are dropped before a page is written.
+- **Accessible markup in the page body** (axe-core's serious and critical rules in the course's
+  own content): sphinxcontrib-bibtex writes the bibliography as ``role="list"`` holding
+  ``role="doc-biblioentry"`` items, a deprecated role that leaves the list without list items
+  (aria-required-children, critical); they become ``listitem``. A table header cell with nothing
+  in it (pandas's corner above the index, an empty first column heading) becomes a plain cell.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections import Counter
 
@@ -82,6 +88,19 @@ def drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None
         context["script_files"] = unique
 
 
+_EMPTY_HEADER = re.compile(r"<th(\s[^>]*)?>(?:\s|&#160;|&nbsp;|<p>\s*</p>)*</th>")
+
+
+def accessible_body(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body")
+    if not body:
+        return
+    body = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    body = _EMPTY_HEADER.sub(lambda match: f"<td{match.group(1) or ''}></td>", body)
+    context["body"] = body
+
+
 def setup(app):
     app.connect("html-page-context", drop_repeated_scripts, priority=900)
+    app.connect("html-page-context", accessible_body, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
