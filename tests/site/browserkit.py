@@ -1,16 +1,15 @@
-"""What the browser tests stand on: Debian's Chromium, the CDN scripts from npm, a local server.
+"""What the browser tests stand on: Debian's Chromium, axe-core from npm, a local server.
 
-The built site loads MathJax (and, on a page with live widgets, require.js and the widget
-manager) from CDNs the tests cannot reach. The npm packages of the same versions are fetched
-once into a cache outside the repository and served in place of the CDN through Playwright's
-request routing; every other request that would leave this machine is aborted and reported.
+The built site serves everything it uses itself (MathJax, the widget manager and its fonts are
+put into ``_static/vendor`` by ``_ext/offline_assets.py``), so the browser is shown the site and
+nothing else: every request that would leave it is aborted and reported. The tests' own tool,
+axe-core (the accessibility rules), is fetched once from npm into a cache outside the repository
+and injected into the pages it checks.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 import http.server
 import json
 import mimetypes
@@ -31,12 +30,9 @@ from neuronlab.tools.archives import safe_extract
 
 CHROMIUM = Path("/usr/bin/chromium")
 
-# The CDN scripts the site may load, pinned; the CDN URLs name the same versions (or ranges
-# these satisfy). A new URL in the site that no pin matches fails the tests with its name.
+# The tests' own npm packages, pinned.
 NPM_PACKAGES = {
-    "mathjax": "3.2.2",                          # Sphinx: cdn.jsdelivr.net/npm/mathjax@3/es5/…
-    "@jupyter-widgets/html-manager": "1.0.6",    # MyST-NB: …/html-manager@1.0.6/dist/embed-amd.js
-    "requirejs": "2.3.4",                        # MyST-NB: cdnjs …/require.js/2.3.4/require.min.js
+    "axe-core": "4.14.1",  # the accessibility rules, run in the page (axe.min.js)
 }
 
 # Chromium as the workplace runs it: no first-run or background traffic, no GPU, as root.
@@ -97,8 +93,8 @@ def apt_install(package: str, wanted: Path) -> Path:
 def npm_packages(root: Path | None = None) -> dict[str, Path]:
     """The pinned npm packages, unpacked under the cache (fetched with `npm pack` when missing).
 
-    `npm pack` takes just each package's own files: the CDN serves the built bundles in them,
-    so none of their (246 MB of) dependencies is needed.
+    `npm pack` takes just each package's own files (axe-core's is one built script), none of
+    their dependencies.
     """
     root = (root or cache_dir()) / "npm"
     folders = {}
@@ -127,83 +123,6 @@ def _npm_fetch(name: str, version: str, folder: Path) -> None:
         except OSError:  # another test run got there first
             if not (folder / ".complete").exists():
                 raise
-
-
-# --------------------------------------------------------------------------- CDN → npm
-def _version_satisfies(version: str, wanted: str) -> bool:
-    """Does ``version`` (x.y.z) satisfy ``wanted`` as a CDN URL writes it: 3, 3.2, 3.2.2, ^3.2, ~3.2.1?"""
-    have = tuple(int(part) for part in version.split("."))
-    match = re.fullmatch(r"([\^~]?)(\d+(?:\.\d+){0,2})", wanted)
-    if not match:
-        return False
-    operator, numbers = match.groups()
-    want = tuple(int(part) for part in numbers.split("."))
-    if operator == "^":
-        return have[0] == want[0] and have >= want
-    if operator == "~":
-        return have[:2] == (want + (0,))[:2] and have >= want
-    return have[:len(want)] == want
-
-
-_NPM_CDN = re.compile(r"^/(?:npm/)?((?:@[^/@]+/)?[^/@]+)@([^/]+)/(.+)$")
-
-
-@dataclass
-class CdnMirror:
-    """Maps the CDN URLs the site uses to files of the pinned npm packages."""
-
-    packages: dict[str, Path]
-
-    def resolve(self, url: str) -> Path | None:
-        """The local file that stands for ``url``, or None when no pinned package has it."""
-        parts = urlsplit(url)
-        path = unquote(parts.path)
-        name = wanted = inner = None
-        if parts.netloc in ("cdn.jsdelivr.net", "unpkg.com"):
-            match = _NPM_CDN.match(path)
-            if match and (parts.netloc == "unpkg.com" or path.startswith("/npm/")):
-                name, wanted, inner = match.groups()
-        elif parts.netloc == "cdnjs.cloudflare.com":
-            match = re.fullmatch(r"/ajax/libs/require\.js/([^/]+)/require(?:\.min)?\.js", path)
-            if match:  # cdnjs's minified build of the same release: npm ships it unminified
-                name, wanted, inner = "requirejs", match.group(1), "require.js"
-        if name not in self.packages or not _version_satisfies(NPM_PACKAGES[name], wanted):
-            return None
-        folder = self.packages[name]
-        target = (folder / inner).resolve()
-        if folder.resolve() not in target.parents or not target.is_file():
-            return None
-        return target
-
-    @staticmethod
-    def integrity(path: Path, algorithm: str) -> str:
-        digest = hashlib.new(algorithm, path.read_bytes()).digest()
-        return f"{algorithm}-{base64.b64encode(digest).decode()}"
-
-    def relax_integrity(self, html: str) -> tuple[str, list[str]]:
-        """Drop the ``integrity`` of script tags whose CDN file the mirror replaces with other bytes.
-
-        The mirror serves npm's files; a CDN may serve another build of the same release (cdnjs
-        minifies require.js), so the page's hash cannot match. Only those tags are changed, and
-        the change is reported; a tag whose hash matches the npm file keeps it, and so is checked.
-        """
-        dropped = []
-
-        def fix(match: re.Match) -> str:
-            tag = match.group(0)
-            source = re.search(r'\bsrc="([^"]+)"', tag)
-            integrity = re.search(r'\s+integrity="([^"]*)"', tag)
-            local = self.resolve(source.group(1)) if source else None
-            if not (integrity and local):
-                return tag
-            hashes = integrity.group(1).split()
-            if any(self.integrity(local, value.split("-", 1)[0]) == value for value in hashes
-                   if value.split("-", 1)[0] in ("sha256", "sha384", "sha512")):
-                return tag
-            dropped.append(source.group(1))
-            return tag.replace(integrity.group(0), "")
-
-        return re.sub(r"<script\b[^>]*>", fix, html), dropped
 
 
 # --------------------------------------------------------------------------- local server
@@ -246,8 +165,7 @@ class Visit:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
-    relaxed_integrity: list[str] = field(default_factory=list)
-    loaded_bytes: dict[str, int] = field(default_factory=dict)  # URL → bytes, local and mirrored
+    loaded_bytes: dict[str, int] = field(default_factory=dict)  # URL → bytes: the first visit's download
     math: dict = field(default_factory=dict)
     images: list[dict] = field(default_factory=list)
     widgets: list[dict] = field(default_factory=list)
@@ -255,6 +173,11 @@ class Visit:
     launch_menu_opens: bool | None = None
     dark_images: list[dict] = field(default_factory=list)
     search_fields: int = 0  # search boxes and buttons a reader sees
+    wide_code: list[str] = field(default_factory=list)  # code cells that scroll sideways at 1280 px
+    phone_overflow: dict = field(default_factory=dict)  # at 390 px: the page's width and what sticks out
+    hidden_tables: list[str] = field(default_factory=list)  # tables that hide columns without a cue
+    glyphs: dict = field(default_factory=dict)  # characters outside ASCII: how many, and those drawn as empty boxes
+    axe: list[dict] = field(default_factory=list)  # axe-core's violations, each node in or out of the article
     seconds: float = 0.0
 
 
@@ -265,10 +188,13 @@ class Visits(dict):
 
 
 class Visitor:
-    """Opens pages of the local site in Chromium with the CDN mirror, and records what they do."""
+    """Opens pages of the local site in Chromium, nothing but the site reachable, and records what they do.
 
-    def __init__(self, browser, server: SiteServer, mirror: CdnMirror, html: Path):
-        self.browser, self.server, self.mirror, self.html = browser, server, mirror, html
+    ``axe`` is axe-core's script (axe.min.js), injected into each page it checks (None: no check).
+    """
+
+    def __init__(self, browser, server: SiteServer, html: Path, axe: str | None = None):
+        self.browser, self.server, self.html, self.axe = browser, server, html, axe
         self._context = None
 
     def context(self):
@@ -300,21 +226,10 @@ class Visitor:
                 local = self._local_file(request.url)
                 if local is not None:
                     visit.loaded_bytes[request.url] = local.stat().st_size
-                    if request.resource_type == "document" and local.suffix == ".html":
-                        text = local.read_text(encoding="utf-8")
-                        if "integrity=" in text:
-                            text, dropped = self.mirror.relax_integrity(text)
-                            if dropped:
-                                visit.relaxed_integrity.extend(dropped)
-                                return route.fulfill(body=text, content_type="text/html; charset=utf-8")
                 return route.fallback()  # to the server (or to a test's own route)
             if request.url.startswith(("data:", "blob:")):
                 return route.fallback()
-            local = self.mirror.resolve(request.url)
-            if local is not None:
-                visit.loaded_bytes[request.url] = local.stat().st_size
-                return route.fulfill(path=str(local), headers={"Access-Control-Allow-Origin": "*"})
-            blocked.add(request.url)
+            blocked.add(request.url)  # the site works without a network: nothing leaves it
             visit.external_requests.append(request.url)
             return route.abort("blockedbyclient")
 
@@ -397,12 +312,130 @@ _DARK_IMAGES = r"""() => [...document.querySelectorAll(OUTPUT_IMAGES)].map(image
 })"""
 
 
-def _js(source: str) -> str:  # the snippets share one selector
-    return source.replace("OUTPUT_IMAGES", repr(OUTPUT_IMAGES))
+# The page's own content: what the course writes (the theme's header, sidebars and footer are not).
+ARTICLE = "article.bd-article"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+_DESCRIBE = r"""const describe = (e) => {
+  const name = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+      + [...e.classList].slice(0, 2).map(c => '.' + c).join('');
+  const section = e.closest('section');
+  const text = (e.innerText || e.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 50);
+  return `${name}${section && section.id ? ' in #' + section.id : ''} "${text}"`;
+};"""
+
+_WIDE_CODE = r"""() => {
+  DESCRIBE
+  return [...document.querySelectorAll('ARTICLE div.highlight pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => {
+      const longest = pre.innerText.split('\n').reduce((a, b) => b.length > a.length ? b : a, '');
+      const kind = pre.closest('.cell_output') ? 'output' : 'code';
+      return `${kind} in ${describe(pre.closest('.cell') || pre)}: a line of ${longest.length} characters `
+           + `(${pre.scrollWidth} px in ${pre.clientWidth} px)`;
+    });
+}"""
+
+_PAGE_WIDTH = r"""() => {
+  DESCRIBE
+  const root = document.documentElement, width = root.clientWidth;
+  const clips = e => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(e).overflowX);
+  const inClippingBox = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement)
+                                 if (clips(p)) return true; return false; };
+  const culprits = [];
+  for (const e of document.body.querySelectorAll('*')) {
+    const box = e.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1) continue;
+    const style = getComputedStyle(e);
+    if (style.position === 'fixed' || style.visibility === 'hidden' || inClippingBox(e)) continue;
+    const parent = e.parentElement.getBoundingClientRect();
+    if (parent.right > width + 1 && e.parentElement !== document.body) continue;  // its parent is named
+    culprits.push(`${describe(e)} reaches ${Math.round(box.right)} px`);
+  }
+  return {scrollWidth: root.scrollWidth, width, culprits: culprits.slice(0, 6)};
+}"""
+
+_TABLES = r"""() => {
+  DESCRIBE
+  const clips = e => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(e).overflowX);
+  const problems = [];
+  for (const table of document.querySelectorAll('ARTICLE table')) {
+    let box = table.parentElement;
+    while (box && box !== document.body && !clips(box)) box = box.parentElement;
+    if (!box || box === document.body) continue;  // not clipped: the page-width check sees it
+    const wide = table.getBoundingClientRect().width;
+    if (wide <= box.clientWidth + 1) continue;
+    const style = getComputedStyle(box);
+    const scrolls = style.overflowX === 'auto' || style.overflowX === 'scroll';
+    const cue = /gradient/.test(style.backgroundImage);
+    if (!scrolls || !cue) {
+      problems.push(`${describe(table)}: ${Math.round(wide)} px in ${box.clientWidth} px, `
+                    + (scrolls ? 'scrolls with no cue that it does' : 'its other columns cut off'));
+    }
+  }
+  return problems;
+}"""
+
+_GLYPHS = r"""async () => {
+  // Every character outside ASCII the page shows, drawn in its element's font on a canvas and
+  // compared with a character no font has (U+10FFFD): the same pixels mean an empty box.
+  const seen = new Map();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {acceptNode(node) {
+    const e = node.parentElement;
+    if (!e || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEXTAREA'].includes(e.tagName) || e.closest('mjx-container, svg'))
+      return NodeFilter.FILTER_REJECT;
+    return NodeFilter.FILTER_ACCEPT;
+  }});
+  while (walker.nextNode()) {
+    for (const ch of walker.currentNode.nodeValue) {
+      if (ch.codePointAt(0) < 128 || /[\s\p{M}\p{Cf}\p{Co}]/u.test(ch) || seen.has(ch)) continue;
+      const e = walker.currentNode.parentElement;
+      if (!e.getClientRects().length) continue;  // not shown
+      seen.set(ch, e);
+    }
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 48;
+  const context = canvas.getContext('2d', {willReadFrequently: true});
+  const draw = (font, text) => {
+    context.clearRect(0, 0, 48, 48);
+    context.font = font;
+    context.fillText(text, 4, 36);
+    return context.getImageData(0, 0, 48, 48).data.join(',');
+  };
+  const missing = [];
+  const hangul = [...seen.keys()].filter(ch => /\p{Script=Hangul}/u.test(ch)).length;
+  for (const [ch, e] of seen) {
+    const style = getComputedStyle(e);
+    const font = `${style.fontStyle} ${style.fontWeight} 28px ${style.fontFamily}`;
+    await document.fonts.load(font, ch);
+    const drawn = draw(font, ch);
+    if (drawn === draw(font, String.fromCodePoint(0x10FFFD)) || !/[1-9]/.test(drawn)) {
+      missing.push({character: ch, code: 'U+' + ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0'),
+                    where: (e.innerText || '').trim().slice(0, 40)});
+    }
+  }
+  return {checked: seen.size, hangul, missing};
+}"""
+
+_AXE = r"""async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  const element = target => { try { return document.querySelector(target[target.length - 1]); } catch (e) { return null; } };
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => {
+    const e = element(n.target);
+    return {target: n.target.join(' '), html: n.html.slice(0, 160), inArticle: !!(e && e.closest('ARTICLE'))};
+  })}));
+}"""
+
+
+def _js(source: str) -> str:  # the snippets share selectors and a helper
+    return (source.replace("OUTPUT_IMAGES", repr(OUTPUT_IMAGES)).replace("DESCRIBE", _DESCRIBE)
+            .replace("ARTICLE", ARTICLE))
 
 
 def visit_page(visitor: Visitor, relative: str, screenshot: Path | None = None,
-               dark_screenshot: Path | None = None) -> Visit:
+               dark_screenshot: Path | None = None, phone_screenshot: Path | None = None) -> Visit:
     """Open one page, let it settle (scripts, MathJax, images), and record what the tests check.
 
     A step that fails (a time-out, say) is recorded as a console error of the page, so one bad
@@ -412,7 +445,7 @@ def visit_page(visitor: Visitor, relative: str, screenshot: Path | None = None,
     visit = Visit(relative, url=visitor.server.url + relative)
     source = (visitor.html / relative).read_text(encoding="utf-8", errors="replace")
     try:
-        _look(visitor, visit, source, screenshot, dark_screenshot)
+        _look(visitor, visit, source, screenshot, dark_screenshot, phone_screenshot)
     except Exception as error:  # noqa: BLE001 - reported with the page's name
         visit.console_errors.append(f"the visit failed: {type(error).__name__}: {str(error).splitlines()[0]}")
     visit.seconds = time.perf_counter() - start
@@ -422,7 +455,7 @@ def visit_page(visitor: Visitor, relative: str, screenshot: Path | None = None,
 _MATHJAX_SCRIPT = re.compile(r"<script[^>]+src=\"[^\"]*mathjax[^\"]*\"", re.IGNORECASE)
 
 
-def _look(visitor, visit, source, screenshot, dark_screenshot) -> None:
+def _look(visitor, visit, source, screenshot, dark_screenshot, phone_screenshot=None) -> None:
     page = visitor.open(visit, visit.url)
     try:
         if 'http-equiv="refresh"' in source.lower():  # index.html: a redirect to the landing page
@@ -447,8 +480,23 @@ def _look(visitor, visit, source, screenshot, dark_screenshot) -> None:
             menu.wait_for(state="visible", timeout=5000)
             visit.launch_menu_opens = menu.is_visible()
             page.keyboard.press("Escape")
+        # Fits the column at 1280 px: code, and tables that hide columns say so.
+        visit.wide_code = page.evaluate(_js(_WIDE_CODE))
+        visit.hidden_tables = page.evaluate(_js(_TABLES))
+        visit.glyphs = page.evaluate(_js(_GLYPHS))
+        if visitor.axe:
+            page.add_script_tag(content=visitor.axe)
+            visit.axe = page.evaluate(_js(_AXE))
         if screenshot:
             page.screenshot(path=str(screenshot), full_page=True)
+        # A phone (390 px): the page must not scroll sideways; tables still say that they scroll.
+        page.set_viewport_size(PHONE)
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        visit.phone_overflow = page.evaluate(_js(_PAGE_WIDTH))
+        visit.hidden_tables += [f"at {PHONE['width']} px: {problem}" for problem in page.evaluate(_js(_TABLES))]
+        if phone_screenshot:
+            page.screenshot(path=str(phone_screenshot), full_page=False)
+        page.set_viewport_size(DESKTOP)
         if 'class="cell' in source or dark_screenshot:  # notebook output: is it readable in dark mode?
             # The reader's system turns dark: the theme (mode "auto") follows without a reload.
             page.emulate_media(color_scheme="dark")

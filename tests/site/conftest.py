@@ -10,6 +10,7 @@ temporary directory (``--basetemp`` chooses it); the end of the run prints where
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def pytest_terminal_summary(terminalreporter):
 def built_site(tmp_path_factory) -> BuiltSite:
     """The course's site, built once from clean for the whole session."""
     output = tmp_path_factory.mktemp("site")
+    _npm_for_the_offline_assets()
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     result, seconds = build_book(ROOT, output)
     site = BuiltSite(output, result.stdout + result.stderr, result.returncode, seconds, toc)
@@ -42,6 +44,20 @@ def built_site(tmp_path_factory) -> BuiltSite:
         pytest.fail(f"the site build failed (exit {result.returncode}) and produced no site:\n{problems}\n\n"
                     f"the end of its log:\n{site.log[-3000:]}", pytrace=False)
     return site
+
+
+def _npm_for_the_offline_assets() -> None:
+    """The build serves MathJax, the widget manager and fonts from npm packages (_ext/offline_assets.py).
+
+    Without npm it falls back to the CDNs and the offline tests fail, naming the cause; so npm is
+    installed first where it can be (as root or with passwordless sudo).
+    """
+    if shutil.which("npm"):
+        return
+    try:
+        browserkit.apt_install("npm", Path("/usr/bin/npm"))
+    except (pytest.skip.Exception, pytest.fail.Exception) as reason:
+        report(f"npm is missing and could not be installed: the site is built with CDN scripts ({reason})")
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +80,9 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def cdn_mirror() -> browserkit.CdnMirror:
-    return browserkit.CdnMirror(browserkit.npm_packages())
+def axe_script() -> str:
+    """axe-core's rules (npm ``axe-core``), to run in the pages Chromium shows."""
+    return (browserkit.npm_packages()["axe-core"] / "axe.min.js").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")  # the server, like Chromium, stops after the browser tests
@@ -87,8 +104,8 @@ def browser(chromium):
 
 
 @pytest.fixture(scope="module")  # Chromium closes after the browser tests
-def visitor(browser, site_server, cdn_mirror, built_site):
-    visitor = browserkit.Visitor(browser, site_server, cdn_mirror, built_site.html)
+def visitor(browser, site_server, built_site, axe_script):
+    visitor = browserkit.Visitor(browser, site_server, built_site.html, axe=axe_script)
     yield visitor
     visitor.close()
 
@@ -106,16 +123,14 @@ def page_visits(visitor, built_site, artefacts) -> browserkit.Visits:
         visits[relative] = browserkit.visit_page(
             visitor, relative,
             screenshot=artefacts / f"{name}.png" if name else None,
-            dark_screenshot=artefacts / f"{name}-dark.png" if name and name.startswith("chapter-") else None)
+            dark_screenshot=artefacts / f"{name}-dark.png" if name and name.startswith("chapter-") else None,
+            phone_screenshot=artefacts / f"{name}-phone.png" if name and name.startswith("chapter-") else None)
     visits.seconds = seconds = time.perf_counter() - start
     slowest = max(visits.values(), key=lambda visit: visit.seconds)
     report(f"browser visits: {len(visits)} pages in {seconds:.1f} s (slowest {slowest.page}, "
            f"{slowest.seconds:.1f} s); screenshots: {', '.join(f'{n}.png' for n in shots.values())}")
-    relaxed = sorted({url for visit in visits.values() for url in visit.relaxed_integrity})
-    if relaxed:
-        report(f"integrity attribute dropped (npm's build differs from the CDN's): {', '.join(relaxed)}")
     cold = {page: sum(visit.loaded_bytes.values()) for page, visit in visits.items()}
     heaviest = max(cold, key=cold.get)
     report(f"first visit with an empty cache (theme, MathJax and fonts included): heaviest {heaviest} "
-           f"{cold[heaviest] / 1e6:.1f} MB")
+           f"{cold[heaviest] / 1e6:.2f} MB")
     return visits

@@ -1,40 +1,49 @@
 """The built site as a reader's browser shows it: Debian's Chromium, driven by Playwright.
 
 Every page is visited once (the ``page_visits`` fixture in conftest.py) with the site served
-from 127.0.0.1 and the CDN scripts served from their npm packages; each test below asserts
-one thing about every page and names the pages that fail it.
+from 127.0.0.1 and every request that leaves it blocked: the site works without a network
+(MathJax, the widget manager and its fonts come from ``_static/vendor``). Each visit also looks
+at the page at phone size (390 px) and runs axe-core; each test below asserts one thing about
+every page and names the pages that fail it.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
+import sys
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-import pytest
-
 import sitecheck
-from browserkit import CdnMirror, Visit
+from browserkit import PHONE, Visit
 from sitecheck import ROOT, report
+
+FIRST_VISIT_BUDGET = 6_000_000  # bytes a reader downloads on a page's first visit (issue 13)
+
+# axe-core's serious and critical findings outside the course's content (the <article>): the
+# theme's own markup, which the course does not write. Listed, and reported when found; a new one
+# fails the tests until it is fixed or listed here with its reason.
+THEME_OWNED = {
+    "region": "pydata-sphinx-theme puts the sidebar's logo and title outside any landmark (moderate)",
+}
 
 
 def _failures(problems: dict[str, list[str]]) -> str:
     return "\n".join(f"{page}:\n    " + "\n    ".join(found) for page, found in problems.items() if found)
 
 
-def test_every_cdn_script_the_site_names_has_a_local_copy(built_site, cdn_mirror):
-    """The scripts and stylesheets the built pages load from a CDN, each mapped to a pinned npm file."""
+def test_the_site_names_no_script_or_stylesheet_it_does_not_serve_itself(built_site):
+    """MathJax, require.js, the widget manager, the fonts: every script and stylesheet is the site's own."""
     used: dict[str, set[str]] = {}
     for page in built_site.pages:
         for where, url in sitecheck.parse(built_site.html / page).links:
             if where == "script.src" or (where == "link.href" and url.split("?")[0].endswith(".css")):
-                if urlsplit(url).scheme in ("http", "https"):
+                if urlsplit(url).scheme in ("http", "https") or url.startswith("//"):
                     used.setdefault(url, set()).add(page)
-    missing = {url: sorted(pages) for url, pages in used.items() if cdn_mirror.resolve(url) is None}
-    report("CDN files the site loads (served from npm in the tests): " + ", ".join(sorted(used)))
-    assert not missing, "no pinned npm package (browserkit.NPM_PACKAGES) serves: " + "; ".join(
-        f"{url} (used by {pages[0]} and {len(pages) - 1} more)" for url, pages in missing.items())
+    assert not used, "the site loads from elsewhere (is npm installed? see _ext/offline_assets.py): " + "; ".join(
+        f"{url} (used by {sorted(pages)[0]} and {len(pages) - 1} more)" for url, pages in used.items())
 
 
 def test_every_page_loads_without_console_errors(page_visits):
@@ -47,11 +56,10 @@ def test_every_request_of_every_page_succeeds(page_visits):
     assert not any(problems.values()), "failed requests:\n" + _failures(problems)
 
 
-def test_no_page_fetches_anything_but_the_site_and_its_mirrored_cdn_scripts(page_visits):
+def test_no_page_fetches_anything_from_outside_the_site(page_visits):
     problems = {page: visit.external_requests for page, visit in page_visits.items()}
     assert not any(problems.values()), (
-        "requests to the outside (aborted; the tests serve only the site and the CDN files of "
-        "browserkit.NPM_PACKAGES):\n" + _failures(problems))
+        "requests to the outside (aborted: the site must work without a network):\n" + _failures(problems))
 
 
 def test_math_is_typeset_on_every_page(page_visits):
@@ -151,44 +159,59 @@ def test_search_page_finds_a_glossary_term(visitor, built_site):
                      || /did not match|found \\d+ page/i.test(document.querySelector('#search-results')?.innerText)""",
             timeout=20000)
         results = page.eval_on_selector_all("#search-results li a", "links => links.map(a => a.getAttribute('href'))")
+        # Each result's snippet arrives once its page is fetched (_static/search_snippets.js makes it).
+        page.wait_for_function("() => [...document.querySelectorAll('#search-results li')]"
+                               ".every(li => li.querySelector('p.context'))", timeout=20000)
+        snippets = page.eval_on_selector_all(
+            "#search-results li", "items => items.map(li => [li.querySelector('a').getAttribute('href'), "
+            "li.querySelector('p.context').textContent])")
     finally:
         page.close()
     assert results, f"searching {query!r} found nothing"
     assert not visit.console_errors and not visit.failed_requests, visit.console_errors + visit.failed_requests
     assert any("glossary" in link for link in results), f"the glossary is not among the results: {results}"
+    # Snippets read as text: not the theme's "Contents" button, no term run into its definition.
+    theme_words = [link for link, text in snippets if re.search(r"\bContents\b", text)]
+    assert not theme_words, f"snippets quote the page's Contents button: {theme_words}"
+    glossary = next(text for link, text in snippets if "glossary" in link)
+    assert not re.search(r"[Bb]ackpropagation[A-Z(]", glossary), (
+        f"the glossary's snippet runs words together: {glossary!r}")
 
 
-def test_cdn_mirror_renders_a_widget_and_math_as_a_built_page_would(visitor, cdn_mirror):
-    """The mirror itself: a page with MyST-NB's widget scripts and Sphinx's MathJax, as the site writes
-    them, renders a live widget and typeset math with nothing fetched from outside.
+def test_the_sites_own_scripts_render_a_live_widget_and_math_without_a_network(visitor, built_site):
+    """A page as MyST-NB writes one with live widgets (widget state, the widget manager's scripts
+    as the site's configuration names them) and Sphinx's MathJax, served from the built site with
+    every outside request blocked: the widget renders and the formula is typeset.
 
     The widget is a button: the widget manager MyST-NB loads (html-manager 1.0.6) typesets a
     widget's description with MathJax 2's ``MathJax.Hub``, which MathJax 3 lacks (see the report
     in issue 11); the course's stored notebooks carry no widget state, so no page meets it."""
     import ipywidgets
     from ipywidgets.embed import embed_data
-    from myst_nb.core.config import ipywidgets_js_factory
-    from sphinx.ext.mathjax import MATHJAX_URL
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import offline_assets
 
     button = ipywidgets.Button(description="Run", tooltip="a live widget")
     data = embed_data(views=[button])
+    widget_scripts = {offline_assets.REQUIREJS: {}, offline_assets.WIDGET_MANAGER: {
+        "data-jupyter-widgets-cdn": "https://cdn.jsdelivr.net/npm/"}}
     scripts = "\n".join(
-        f"<script src=\"{src}\" {' '.join(f'{key}={json.dumps(value)}' for key, value in attrs.items())}></script>"
-        for src, attrs in ipywidgets_js_factory().items())
+        f"<script src=\"_static/{src}\" {' '.join(f'{key}={json.dumps(value)}' for key, value in attrs.items())}>"
+        "</script>" for src, attrs in widget_scripts.items())
     page_html = f"""<!DOCTYPE html><html><head><meta charset="utf-8">
       <script type="application/vnd.jupyter.widget-state+json">{json.dumps(data["manager_state"])}</script>
       {scripts}
-      <script defer src="{MATHJAX_URL}"></script></head>
+      <script defer src="_static/{offline_assets.MATHJAX}"></script></head>
       <body><p><span class="math">\\(w^2\\)</span></p>
       <script type="application/vnd.jupyter.widget-view+json">{json.dumps(data["view_specs"][0])}</script>
       </body></html>"""
-    page_html, relaxed = cdn_mirror.relax_integrity(page_html)
-    assert relaxed == [src for src, attrs in ipywidgets_js_factory().items() if "integrity" in attrs], (
-        "only the integrity of cdnjs's minified require.js (npm ships another build) should be dropped")
-    url = visitor.server.url + "__mirror_check__.html"
+    for path in (offline_assets.REQUIREJS, offline_assets.WIDGET_MANAGER, offline_assets.MATHJAX):
+        assert (built_site.html / "_static" / path).is_file(), f"the built site has no _static/{path}"
+    url = visitor.server.url + "__offline_check__.html"
     context = visitor.context()
     context.route(url, lambda route: route.fulfill(body=page_html, content_type="text/html"))
-    visit = Visit("__mirror_check__.html")
+    visit = Visit("__offline_check__.html")
     try:
         page = visitor.open(visit, url)
         page.wait_for_selector(".jupyter-widgets.widget-button", state="visible", timeout=20000)
@@ -201,27 +224,65 @@ def test_cdn_mirror_renders_a_widget_and_math_as_a_built_page_would(visitor, cdn
     assert typeset == 1
     assert not visit.external_requests, visit.external_requests
     assert not visit.console_errors and not visit.failed_requests, visit.console_errors + visit.failed_requests
-    mirrored = [u for u in visit.loaded_bytes if not u.startswith(visitor.server.url)]
-    assert len(mirrored) >= 3, f"expected require.js, the widget manager and MathJax from the mirror: {mirrored}"
 
 
-def test_cdn_mirror_serves_pinned_versions_only(tmp_path):
-    mathjax, requirejs = tmp_path / "mathjax", tmp_path / "requirejs"
-    (mathjax / "es5").mkdir(parents=True)
-    (mathjax / "es5" / "tex-mml-chtml.js").write_text("mathjax")
-    requirejs.mkdir()
-    (requirejs / "require.js").write_text("require")
-    mirror = CdnMirror({"mathjax": mathjax, "requirejs": requirejs})
+def test_no_character_is_drawn_as_an_empty_box(page_visits):
+    """Korean terms and the 🎛 / 🚀 marks on a system without Korean or emoji fonts (this one):
+    the site's own fonts draw them."""
+    problems = {page: [f"{glyph['character']} ({glyph['code']}) in {glyph['where']!r}"
+                       for glyph in visit.glyphs.get("missing", [])]
+                for page, visit in page_visits.items()}
+    assert not any(problems.values()), "characters with no glyph (empty boxes):\n" + _failures(problems)
+    glossary = next(visit for page, visit in page_visits.items() if page.endswith("glossary.html"))
+    assert glossary.glyphs.get("hangul", 0) > 50, "the check saw no Korean on the glossary page"
 
-    assert mirror.resolve("https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js") == \
-        (mathjax / "es5" / "tex-mml-chtml.js").resolve()
-    assert mirror.resolve("https://cdn.jsdelivr.net/npm/mathjax@^3.1/es5/tex-mml-chtml.js") is not None
-    assert mirror.resolve("https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js") == \
-        (requirejs / "require.js").resolve()
-    for url in ("https://cdn.jsdelivr.net/npm/mathjax@4/es5/tex-mml-chtml.js",       # another major version
-                "https://cdn.jsdelivr.net/npm/mathjax@3/es5/missing.js",             # not in the package
-                "https://cdn.jsdelivr.net/npm/mathjax@3/es5/../../../etc/passwd",    # out of the package
-                "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js",
-                "https://unpkg.com/thebe@0.8.2/lib/index.js",                        # not pinned
-                "https://example.org/mathjax@3/es5/tex-mml-chtml.js"):
-        assert mirror.resolve(url) is None, url
+
+def test_no_page_scrolls_sideways_on_a_phone(page_visits):
+    problems = {page: [f"{visit.phone_overflow['scrollWidth']} px wide in a {PHONE['width']} px screen",
+                       *visit.phone_overflow["culprits"]]
+                for page, visit in page_visits.items()
+                if visit.phone_overflow and visit.phone_overflow["scrollWidth"] > visit.phone_overflow["width"]}
+    report(f"pages that scroll sideways at {PHONE['width']} px: {len(problems)} of {len(page_visits)}")
+    assert not problems, _failures(problems)
+
+
+def test_code_and_its_text_outputs_fit_the_column_at_1280_px(page_visits):
+    """Code lines of at most 88 characters fit (site.css sizes the code font for it); outputs that wrap
+    (neuronlab.check wraps its ✔ messages at 88) fit too."""
+    problems = {page: visit.wide_code for page, visit in page_visits.items()}
+    report(f"code cells and outputs wider than the column at 1280 px: {sum(len(v) for v in problems.values())}")
+    assert not any(problems.values()), "code and outputs that scroll sideways:\n" + _failures(problems)
+
+
+def test_tables_that_hide_columns_show_that_they_scroll(page_visits):
+    problems = {page: visit.hidden_tables for page, visit in page_visits.items()}
+    assert not any(problems.values()), _failures(problems)
+
+
+def test_axe_finds_no_serious_or_critical_violation_in_the_courses_content(page_visits):
+    by_impact: dict[str, int] = {}
+    theme: dict[str, set[str]] = {}
+    problems: dict[str, list[str]] = {}
+    for page, visit in page_visits.items():
+        for violation in visit.axe:
+            by_impact[violation["impact"]] = by_impact.get(violation["impact"], 0) + len(violation["nodes"])
+            listed = violation["id"] in THEME_OWNED
+            for node in violation["nodes"]:
+                if not node["inArticle"] and listed:
+                    theme.setdefault(violation["id"], set()).add(page)
+                elif violation["impact"] in ("serious", "critical"):
+                    where = "" if node["inArticle"] else " (the theme's? list it in THEME_OWNED, with why)"
+                    problems.setdefault(page, []).append(
+                        f"{violation['impact']} {violation['id']}{where}: {violation['help']}: {node['html']}")
+    report("axe-core violations (nodes) by impact: " + (", ".join(f"{k} {v}" for k, v in sorted(by_impact.items()))
+                                                        or "none")
+           + "; the theme's, listed in THEME_OWNED: "
+           + (", ".join(f"{rule} on {len(pages)} pages" for rule, pages in theme.items()) or "none"))
+    assert not problems, _failures(problems)
+
+
+def test_first_visit_of_every_page_is_within_6_mb(page_visits):
+    """All a reader downloads on a first visit with an empty cache: page, theme, MathJax, fonts, figures."""
+    cold = {page: sum(visit.loaded_bytes.values()) for page, visit in page_visits.items()}
+    over = {page: weight for page, weight in cold.items() if weight > FIRST_VISIT_BUDGET}
+    assert not over, "over 6 MB on a first visit: " + ", ".join(f"{p} {w / 1e6:.2f} MB" for p, w in over.items())

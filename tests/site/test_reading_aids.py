@@ -2,7 +2,10 @@
 
 - the landing page's course-path figure is the one the code draws for the chapters in _toc.yml;
 - the landing page's run-time table has one row per chapter in _toc.yml, with the stamps' times;
-- every exercise page links to its solutions and every solution page to its exercises.
+- every exercise page links to its solutions and every solution page to its exercises;
+- the reading order (a chapter, its exercises, the next chapter) and the sidebar's names;
+- a chapter's exercises numbered as its exercise notebook numbers them;
+- the landing page's chapter table and footer, and the glossary's A–Z bar and order.
 """
 
 from __future__ import annotations
@@ -138,3 +141,121 @@ def test_course_path_figure_is_readable_in_dark_mode(visitor, landing):
     assert 400 <= image["shown"] <= 700, f"the figure is {image['shown']} px wide on a 1280 px screen"
     assert image["background"] == "rgb(255, 255, 255)" and image["filter"] == "none", image
     assert not visit.console_errors and not visit.failed_requests, visit.console_errors + visit.failed_requests
+
+
+# --------------------------------------------------------------------------- reading order and names
+def _next_page(built_site, page: str) -> str | None:
+    source = (built_site.html / page).read_text(encoding="utf-8")
+    link = re.search(r'<a class="right-next"[^>]*href="([^"]+)"', source)
+    return _resolve(page, link.group(1)) if link else None
+
+
+def test_next_from_a_chapter_is_its_exercises_and_from_them_the_next_chapter(built_site):
+    chapters = _toc_chapters(built_site)
+    problems = []
+    for number, chapter in enumerate(chapters):
+        name = PurePosixPath(chapter).name
+        exercises = f"exercises/{name}/{name}.html"
+        if not (built_site.html / exercises).is_file():
+            continue
+        if _next_page(built_site, f"{chapter}.html") != exercises:
+            problems.append(f"Next from {chapter} is {_next_page(built_site, f'{chapter}.html')}, not {exercises}")
+        if number + 1 < len(chapters) and _next_page(built_site, exercises) != f"{chapters[number + 1]}.html":
+            problems.append(f"Next from {exercises} is {_next_page(built_site, exercises)}, "
+                            f"not {chapters[number + 1]}.html")
+    solutions = [doc for doc in _toc_documents(built_site) if doc.startswith("solutions/")]
+    main_path = {f"{doc}.html" for doc in chapters} | {
+        f"exercises/{PurePosixPath(doc).name}/{PurePosixPath(doc).name}.html" for doc in chapters}
+    for page in main_path:
+        following = _next_page(built_site, page) or ""
+        if following.startswith("solutions/"):
+            problems.append(f"Next from {page} leads into the solutions ({following})")
+    assert solutions, "the solutions are not in the table of contents (they must stay reachable)"
+    assert not problems, "\n".join(problems)
+
+
+def _h1(built_site, page: str) -> str:
+    source = (built_site.html / page).read_text(encoding="utf-8")
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", source, re.S)
+    return re.sub(r"\s+", " ", _text(re.sub(r'<a class="headerlink".*?</a>', "", heading.group(1)))) if heading else ""
+
+
+def test_the_sidebar_names_each_page_by_its_title(built_site, landing):
+    page, source = landing
+    nav = re.search(r'<nav class="bd-links bd-docs-nav"[^>]*>(.*?)</nav>', source, re.S)
+    assert nav, "no sidebar navigation on the landing page"
+    problems = []
+    for href, label in re.findall(r'<a class="reference internal" href="([^"#]+)"[^>]*>(.*?)</a>', nav.group(1), re.S):
+        target = _resolve(page, href)
+        label = re.sub(r"\s+", " ", _text(label))
+        if target.endswith(".html") and (built_site.html / target).is_file() and label != _h1(built_site, target):
+            problems.append(f"{target}: the sidebar says {label!r}, the page {_h1(built_site, target)!r}")
+    assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- exercise numbers
+def _exercise_numbers_on(built_site, page: str) -> list[int]:
+    source = (built_site.html / page).read_text(encoding="utf-8")
+    return [int(n) for n in re.findall(r'<span class="caption-number">Exercise (\d+)\s*</span>', source)]
+
+
+def _notebook_exercise_numbers(notebook) -> list[int]:
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    return [int(n) for cell in cells if cell.cell_type == "markdown"
+            for n in re.findall(r"^## Exercise (\d+)\b", cell.source, re.M)]
+
+
+def test_a_chapters_exercises_have_the_numbers_of_its_exercise_notebook(built_site):
+    problems = []
+    for chapter in _toc_chapters(built_site):
+        name = PurePosixPath(chapter).name
+        notebook = ROOT / "exercises" / name / f"{name}.ipynb"
+        on_site = _exercise_numbers_on(built_site, f"{chapter}.html")
+        if not notebook.is_file() or not on_site:
+            continue
+        in_notebook = _notebook_exercise_numbers(notebook)
+        if on_site != list(range(1, len(on_site) + 1)):
+            problems.append(f"{chapter}: the site numbers its exercises {on_site} (from 1 in each chapter)")
+        if on_site != in_notebook:
+            problems.append(f"{chapter}: exercises {on_site} on the site, {in_notebook} in {notebook.relative_to(ROOT)} "
+                            "(one {exercise} directive per exercise of the notebook)")
+    assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- the landing page and the glossary
+def test_landing_page_names_each_chapter_once_and_the_footer_its_authors(built_site, landing):
+    page, source = landing
+    table = re.search(r'<section id="chapters">(.*?)</section>', source, re.S)
+    assert table, "the landing page has no Chapters section"
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)
+    repeated = [_text(row) for row in rows if (found := re.findall(r"\b0[1-9]\b", _text(row))) and len(found) > 1]
+    assert not repeated, f"chapter numbers printed twice: {repeated}"
+    author = re.search(r'<p class="component-author">(.*?)</p>', source, re.S)
+    assert author and "From Neurons to Deep Networks" not in _text(author.group(1)), (
+        f"the footer's author line repeats the title: {author and _text(author.group(1))!r}")
+
+
+def test_glossary_has_a_letter_bar_and_its_terms_in_order_under_each_letter(built_site):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from reading_aids import glossary_letter, glossary_sort_key
+
+    source = (built_site.html / "book" / "glossary.html").read_text(encoding="utf-8")
+    bar = re.search(r'<nav class="glossary-letters"[^>]*>(.*?)</nav>', source, re.S)
+    assert bar, "the glossary has no A–Z bar"
+    letters = [(_text(text), href) for href, text in re.findall(r'<a href="#([^"]+)">(.*?)</a>', bar.group(1))]
+    assert len(letters) >= 20
+    problems = [f"the bar's {letter} links to #{target}, which is not on the page" for letter, target in letters
+                if f'id="{target}"' not in source]
+    terms = [_text(re.sub(r'<a class="headerlink".*?</a>', "", term))
+             for term in re.findall(r'<dt id="term-[^"]*">(.*?)</dt>', source, re.S)]
+    assert len(terms) > 100, "the glossary lost its terms"
+    keys = [(glossary_letter(term), glossary_sort_key(term)) for term in terms]
+    order = {letter: index for index, (letter, _) in enumerate(letters)}
+    if [(order.get(letter, -1), key) for letter, key in keys] != sorted((order.get(letter, -1), key)
+                                                                       for letter, key in keys):
+        problems.append("the terms are not in alphabetical order under their letters")
+    assert not problems, "\n".join(problems)
