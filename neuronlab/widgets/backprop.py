@@ -1,9 +1,8 @@
-"""Chapter 03's explorables: activation functions and their slopes, and backpropagation one node at a time.
+"""Chapter 03's explorable: backpropagation one node at a time.
 
-Both draw what :mod:`neuronlab.autodiff` computes: the derivative curves of the
-:class:`ActivationExplorer` are the engine's gradients on a grid, and the
-:class:`BackpropStepper` replays the engine's own graph, in its own topological
-order, with the gradients its ``backward()`` filled in.
+The :class:`BackpropStepper` draws what :mod:`neuronlab.autodiff` computes: it
+replays the engine's own graph, in its own topological order, with the gradients
+its ``backward()`` filled in.
 """
 
 from __future__ import annotations
@@ -20,52 +19,10 @@ from neuronlab import autodiff as ad
 from neuronlab import plots
 from neuronlab.widgets.base import Explorable
 
-__all__ = ["ACTIVATIONS", "COMPARE_OPTIONS", "LEAKY_SLOPE", "SIGMOID", "Z_RANGE", "leaky_relu", "activation_curve",
-           "ActivationState", "activation_state", "ActivationExplorer",
-           "DEFAULTS", "N_NODES", "N_STEPS", "Node", "Graph", "neuron_graph", "BackpropState", "backprop_state",
+__all__ = ["DEFAULTS", "N_NODES", "N_STEPS", "Node", "Graph", "neuron_graph", "BackpropState", "backprop_state",
            "draw_graph", "BackpropStepper"]
 
-# --- the activation explorer ------------------------------------------------------------------------
-
-LEAKY_SLOPE = 0.1
-"""The leaky ReLU's slope for z < 0 (0.01 is common in practice; 0.1 is visible on a plot)."""
-
-
-def leaky_relu(x, alpha: float = LEAKY_SLOPE) -> ad.Tensor:
-    """max(αz, z), written as α·z + (1 − α)·ReLU(z) so that the engine differentiates it.
-
-    Its slope is 1 for z > 0 and α otherwise (α at the kink, z = 0).  Shapes: any; the output has x's shape.
-    Chapter 06 introduces it; the explorer below offers only the five activations chapter 03 teaches.
-    """
-    x = x if isinstance(x, ad.Tensor) else ad.Tensor(x)
-    return x * alpha + ad.relu(x) * (1.0 - alpha)
-
-
-SIGMOID = "logistic σ"
-"""The logistic sigmoid's name in the explorer, as chapter 03 calls it (``"sigmoid"`` is accepted too)."""
-_ENGINE = {"step": ad.step, SIGMOID: ad.sigmoid, "tanh": ad.tanh, "ReLU": ad.relu, "softplus": ad.softplus}
-ACTIVATIONS = tuple(_ENGINE)
-"""The activations the explorer offers, in its dropdown's order: the five chapter 03 teaches."""
-_ALIASES = {"sigmoid": SIGMOID}
-COMPARE_OPTIONS = ("none", *ACTIVATIONS)
-Z_RANGE = (-5.0, 5.0)
-_GRID = np.linspace(*Z_RANGE, 401)  # steps of 0.025, through z = 0 exactly
-_GRID.setflags(write=False)
-
-_SYMBOL = {"step": "step", SIGMOID: "σ", "tanh": "tanh", "ReLU": "ReLU", "softplus": "softplus"}
-_FORMULA = {"step": "step(z) = 1 if z ≥ 0 else 0", SIGMOID: "σ(z) = 1 / (1 + e⁻ᶻ)",
-            "tanh": "tanh(z) = 2σ(2z) − 1", "ReLU": "ReLU(z) = max(0, z)", "softplus": "softplus(z) = log(1 + eᶻ)"}
-_DERIVATIVE = {"step": "step′(z) = 0 (z ≠ 0)", SIGMOID: "σ′(z) = σ(z)(1 − σ(z))",
-               "tanh": "tanh′(z) = 1 − tanh²(z)", "ReLU": "ReLU′(z) = 1 if z > 0 else 0",
-               "softplus": "softplus′(z) = σ(z)"}
-
-
-def _check_choice(value, argument: str, options) -> str:
-    value = _ALIASES.get(value, value) if isinstance(value, str) else value
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{argument} must be one of {list(options)}, got {value!r}")
-    return value
-
+# --- argument checks and number formatting shared by the stepper ------------------------------------
 
 def _check_number(value, argument: str, low: float = -np.inf, high: float = np.inf, *, why: str = "") -> float:
     ok = (not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
@@ -76,178 +33,10 @@ def _check_number(value, argument: str, low: float = -np.inf, high: float = np.i
     return float(value)
 
 
-def _engine_value_and_slope(name: str, z) -> tuple[np.ndarray, np.ndarray]:
-    """f(z) and f′(z) elementwise, the slope by the engine's backward pass through ``f(z).sum()``."""
-    t = ad.Tensor(np.asarray(z, dtype=np.float64), requires_grad=True)
-    out = _ENGINE[name](t)
-    out.sum().backward()
-    grad = np.zeros_like(t.data) if t.grad is None else t.grad  # (a graph with no path leaves grad unset)
-    return np.array(out.data, dtype=np.float64), np.array(grad, dtype=np.float64)
-
-
-def activation_curve(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The grid z, f(z) and f′(z) for one activation, each of shape (401,) over z ∈ [−5, 5].
-
-    ``name`` is one of ``ACTIVATIONS`` (or ``"sigmoid"`` for the logistic σ).  f′ is the gradient
-    :mod:`neuronlab.autodiff` computes; the arrays are read-only (they are cached).
-    """
-    return _activation_curve(_check_choice(name, "activation", ACTIVATIONS))
-
-
-@functools.lru_cache(maxsize=None)
-def _activation_curve(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    values, slopes = _engine_value_and_slope(name, _GRID)
-    for array in (values, slopes):
-        array.setflags(write=False)
-    return _GRID, values, slopes
-
-
-@dataclass(frozen=True)
-class ActivationState:
-    """What the activation explorer shows.
-
-    Attributes
-    ----------
-    activation : str
-        One of ``ACTIVATIONS`` (``"sigmoid"`` is stored as ``"logistic σ"``).
-    z : float
-        The marked input, in [−5, 5].
-    value, slope : float
-        f(z), and f′(z) as the engine's backward pass gives it (the tangent's slope).
-    grid, values, derivatives : ndarray of shape (401,)
-        z ∈ [−5, 5], f and f′ on it (f′ from the engine).
-    compare : str
-        ``"none"`` or a second activation drawn dashed for comparison.
-    compare_values, compare_derivatives : ndarray of shape (401,) or None
-    formula, derivative_formula : str
-        The closed forms, for the panels' titles.
-    message : str
-        What the slope at z means for learning.
-    """
-
-    activation: str
-    z: float
-    value: float
-    slope: float
-    grid: np.ndarray
-    values: np.ndarray
-    derivatives: np.ndarray
-    compare: str
-    compare_values: np.ndarray | None
-    compare_derivatives: np.ndarray | None
-    formula: str
-    derivative_formula: str
-    message: str
-
-
-def activation_state(activation: str = SIGMOID, z: float = 1.0, compare: str = "step") -> ActivationState:
-    """The explorer's view of ``activation`` at ``z``, optionally beside a second activation ``compare``.
-
-    Both name one of ``ACTIVATIONS`` (``"sigmoid"`` means the logistic σ); ``compare`` may also be ``"none"``.
-    """
-    activation = _check_choice(activation, "activation", ACTIVATIONS)
-    z = _check_number(z, "z", *Z_RANGE, why=" (the plotted range)")
-    compare = _check_choice(compare, "compare", COMPARE_OPTIONS)
-    grid, values, derivatives = activation_curve(activation)
-    value, slope = (float(v) for v in _engine_value_and_slope(activation, z))
-    other = activation_curve(compare)[1:] if compare != "none" else (None, None)
-    return ActivationState(activation, z, value, slope, grid, values, derivatives, compare, *other,
-                           _FORMULA[activation], _DERIVATIVE[activation], _lesson(activation, z, slope))
-
-
-def _lesson(name: str, z: float, slope: float) -> str:
-    if name == "step":
-        if z == 0:
-            return "a jump: no derivative at z = 0 (the engine uses 0), and 0 elsewhere"
-        return "slope 0 almost everywhere: gradient descent gets no signal"
-    if name == "ReLU":
-        if z == 0:
-            return f"a kink: no derivative at z = 0; the engine uses the left slope, {slope:g}"
-        return ("active: slope 1, the gradient passes through unchanged" if z > 0 else
-                "slope 0: no gradient flows back (a 'dead' unit if all inputs land here)")
-    if name == "softplus":
-        return "a smooth ReLU: its slope is σ(z), never exactly 0"
-    top = 0.25 if name == SIGMOID else 1.0
-    if slope < 0.1 * top:
-        return f"saturated: slope {_number(slope)}, the gradient almost vanishes (top: {top:g} at z = 0)"
-    return f"slope {_number(slope)} (top: {top:g} at z = 0): each layer multiplies the gradient by it"
-
-
 def _number(value: float, digits: int = 3) -> str:
     """A number as shown in the figures: ``digits`` significant digits and a true minus sign."""
     text = f"{value:.{digits}g}"
     return "0" if text in ("-0", "0") else text.replace("-", "−")
-
-
-def _broken_at_jumps(grid: np.ndarray, values: np.ndarray):
-    """x, y with a gap where y jumps (the step), so the plot shows a jump rather than a steep line."""
-    jumps = np.flatnonzero(np.abs(np.diff(values)) > 0.5)
-    return np.insert(grid, jumps + 1, np.nan), np.insert(values, jumps + 1, np.nan)
-
-
-class ActivationExplorer(Explorable):
-    """An activation function and its derivative side by side, with the tangent at a chosen z."""
-
-    title = "🎛 Activation explorer: each function and its slope, the factor backpropagation multiplies by"
-    try_this = ("Try: slide z along the step and watch its slope stay 0, no signal for gradient descent; "
-                "put z at 3 with the logistic σ and read its slope (at most 0.25, at z = 0), then compare tanh "
-                "and ReLU there; check that softplus' slope is the logistic σ curve.")
-
-    def make_controls(self):
-        style = {"description_width": "90px"}
-        layout = widgets.Layout(width="290px")
-        return {
-            "activation": widgets.Dropdown(options=ACTIVATIONS, value=SIGMOID, description="activation",
-                                           style=style, layout=layout),
-            "z": widgets.FloatSlider(1.0, min=Z_RANGE[0], max=Z_RANGE[1], step=0.05, description="z",
-                                     readout_format=".2f", style=style, layout=layout),
-            "compare": widgets.Dropdown(options=COMPARE_OPTIONS, value="step", description="compare with",
-                                        style=style, layout=layout),
-        }
-
-    def state(self, **values):
-        return activation_state(**values)
-
-    def draw(self, state: ActivationState):
-        from matplotlib.figure import Figure
-
-        figure = Figure(figsize=(7.0, 3.3), layout="constrained")
-        function_ax, slope_ax = figure.subplots(1, 2)
-        colour, other = plots.PALETTE["blue"], plots.PALETTE["grey"]
-        symbol = _SYMBOL[state.activation]
-        if state.compare != "none":
-            function_ax.plot(*_broken_at_jumps(state.grid, state.compare_values), "--", color=other, lw=1.5,
-                             label=state.compare)
-            slope_ax.plot(*_broken_at_jumps(state.grid, state.compare_derivatives), "--", color=other, lw=1.5,
-                          label=state.compare)
-        function_ax.plot(*_broken_at_jumps(state.grid, state.values), color=colour, lw=2, label=state.activation)
-        slope_ax.plot(*_broken_at_jumps(state.grid, state.derivatives), color=colour, lw=2, label=state.activation)
-        # The tangent at z: its slope is the derivative shown on the right.
-        low, high = function_ax.get_ylim()
-        span = np.linspace(state.z - 1.3, state.z + 1.3, 2)
-        function_ax.plot(span, state.value + state.slope * (span - state.z), color=plots.PALETTE["vermillion"],
-                         lw=1.6, label="tangent at z")
-        function_ax.set_ylim(low, high)
-        function_ax.plot(state.z, state.value, "o", color=plots.PALETTE["vermillion"], zorder=4)
-        slope_ax.plot(state.z, state.slope, "o", color=plots.PALETTE["vermillion"], zorder=4)
-        slope_ax.axvline(state.z, color=plots.PALETTE["vermillion"], lw=0.8, alpha=0.5)
-        function_ax.axvline(state.z, color=plots.PALETTE["vermillion"], lw=0.8, alpha=0.5)
-        z = _number(state.z)
-        box = dict(boxstyle="round,pad=0.3", facecolor="white", edgecolor=plots.PALETTE["grey"], alpha=0.9)
-        function_ax.text(0.03, 0.96, f"{symbol}({z}) = {_number(state.value)}", transform=function_ax.transAxes,
-                         va="top", fontsize=9, bbox=box)
-        slope_ax.text(0.03, 0.96, f"{symbol}′({z}) = {_number(state.slope)}\n= the tangent's slope",
-                      transform=slope_ax.transAxes, va="top", fontsize=9, bbox=box)
-        slope_ax.set_ylim(-0.08, 1.12)
-        function_ax.set_title(state.formula, fontsize=9)
-        slope_ax.set_title(state.derivative_formula + ", by backward()", fontsize=9)
-        for ax in (function_ax, slope_ax):
-            ax.set_xlim(*Z_RANGE)
-            ax.set_xlabel("z", fontsize=9)
-            ax.tick_params(labelsize=8)
-        function_ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
-        figure.suptitle(f"{state.activation} at z = {z}: {state.message}", fontsize=9)
-        return figure
 
 
 # --- the backprop stepper ---------------------------------------------------------------------------

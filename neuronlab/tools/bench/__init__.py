@@ -42,7 +42,6 @@ BUDGETS: dict[str, Budget] = {
     # A learner moves a control and waits for the picture: half a second, warm.
     "redraw · gate builder": Budget(0.5, "s", "ch01 widget, warm median"),
     "redraw · perceptron stepper": Budget(0.5, "s", "ch02 widget, warm median"),
-    "redraw · activation explorer": Budget(0.5, "s", "ch03 widget, warm median"),
     "redraw · backprop stepper": Budget(0.5, "s", "ch03 widget, warm median"),
     "redraw · MLP playground (warm)": Budget(0.5, "s", "ch03 widget, runs already trained"),
     "redraw · MLP playground (cold)": Budget(0.5, "s", "ch03 widget, a run trained on demand"),

@@ -98,9 +98,6 @@ def widgets(repeat: int) -> list[Figure]:
         figures.append(_redraws("redraw · perceptron stepper", perceptron_stepper.PerceptronStepper, [
             dict(dataset="XOR"), dict(step=3), dict(mode="one epoch"), dict(start="random weights"),
             dict(mode="one sample"), dict(eta=0.1)], repeat))
-        figures.append(_redraws("redraw · activation explorer", backprop.ActivationExplorer, [
-            dict(activation="ReLU"), dict(z=-2.5), dict(compare="softplus"), dict(activation="step"),
-            dict(z=0.0)], repeat))
         figures.append(_redraws("redraw · backprop stepper", backprop.BackpropStepper, [
             dict(step=1), dict(step=9), dict(x1=-2.0), dict(w1=2.0), dict(b=0.7), dict(y=0.0)], repeat))
         figures.extend(_playground(playground, repeat))
