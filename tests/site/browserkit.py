@@ -369,9 +369,15 @@ _TABLES = r"""() => {
     const style = getComputedStyle(box);
     const scrolls = style.overflowX === 'auto' || style.overflowX === 'scroll';
     const cue = /gradient/.test(style.backgroundImage);
-    if (!scrolls || !cue) {
+    // The cue is the box's background: an opaque row or cell would paint over it.
+    const opaque = [...table.querySelectorAll('tr, th, td')].some(e => {
+      const rgba = (getComputedStyle(e).backgroundColor.match(/[\d.]+/g) || []).map(Number);
+      return rgba.length === 3 || (rgba.length === 4 && rgba[3] > 0.5);
+    });
+    if (!scrolls || !cue || opaque) {
       problems.push(`${describe(table)}: ${Math.round(wide)} px in ${box.clientWidth} px, `
-                    + (scrolls ? 'scrolls with no cue that it does' : 'its other columns cut off'));
+                    + (!scrolls ? 'its other columns cut off' : !cue ? 'scrolls with no cue that it does'
+                       : 'its rows paint over the scroll cue'));
     }
   }
   return problems;
