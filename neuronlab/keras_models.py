@@ -16,6 +16,7 @@ Keras is imported inside the functions that need it.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import re
@@ -31,8 +32,19 @@ from neuronlab import plots
 __all__ = ["RUNS_ROOT", "run_folder", "load_model", "graphviz_available", "model_graph", "draw_model",
            "model_diagram", "plot_learning_curves", "show_images"]
 
-RUNS_ROOT = Path(tempfile.gettempdir()) / f"neuronlab-runs-{os.getuid() if hasattr(os, 'getuid') else 0}"
-"""Where :func:`run_folder` puts every run: a folder of the system's temporary directory."""
+RUNS_ROOT = (Path(tempfile.gettempdir()) / f"neuronlab-runs-{os.getuid() if hasattr(os, 'getuid') else 0}"
+             / f"process-{os.getpid()}")
+"""Where :func:`run_folder` puts every run: a folder of the system's temporary directory, one per
+Python process, so that two kernels running the same notebook at once never empty each other's
+folders; it is removed when the process exits."""
+_cleanup_registered = False
+
+
+def _remove_runs_root_at_exit() -> None:
+    global _cleanup_registered
+    if not _cleanup_registered:
+        atexit.register(shutil.rmtree, RUNS_ROOT, ignore_errors=True)
+        _cleanup_registered = True
 
 _NAME = re.compile(r"^[A-Za-z0-9_.=+-]+(/[A-Za-z0-9_.=+-]+)*$")
 
@@ -55,8 +67,7 @@ def run_folder(name: str, *, fresh: bool = True, root: str | os.PathLike | None 
     Returns
     -------
     pathlib.Path
-        The folder (it exists).  The same name gives the same path, so the chapters'
-        outputs do not change from run to run.
+        The folder (it exists).  The same name gives the same path within a process.
     """
     if not isinstance(name, str) or not _NAME.match(name) or ".." in name.split("/"):
         raise ValueError(f"name must be a relative folder name of letters, digits and _ . = + - (with / between "
@@ -65,6 +76,8 @@ def run_folder(name: str, *, fresh: bool = True, root: str | os.PathLike | None 
         raise TypeError(f"fresh must be True or False, got {fresh!r}")
     if root is not None and not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root must be a path or None, got {type(root).__name__}")
+    if root is None:
+        _remove_runs_root_at_exit()
     base = RUNS_ROOT if root is None else Path(root)
     folder = base / name
     if fresh and folder.exists():

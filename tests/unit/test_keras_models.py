@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,6 +75,20 @@ def test_run_folder_default_root_is_outside_the_repository():
 
     folder = km.run_folder("unit-tests/probe")
     assert km.RUNS_ROOT in folder.parents and REPOSITORY not in folder.parents
+
+
+def test_each_process_has_its_own_runs_root_removed_at_exit(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("from neuronlab import keras_models as km; f = km.run_folder('probe'); "
+            "(f / 'x').write_text('x'); print(km.RUNS_ROOT)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    other_root = Path(out.stdout.strip())
+    assert other_root != km.RUNS_ROOT and other_root.parent == km.RUNS_ROOT.parent
+    assert other_root.name.startswith("process-") and not other_root.exists()  # gone with its process
+    assert km.RUNS_ROOT.name == f"process-{os.getpid()}"
 
 
 @pytest.mark.parametrize("name", ["", "../escape", "a/../b", "/abs", "with space", "a//b", 3])
