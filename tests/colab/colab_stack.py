@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -62,10 +63,16 @@ def colab_pins() -> dict[str, str]:
 
 
 def find_python313() -> Path | None:
-    """A Python 3.13 interpreter: pyenv's (``$PYENV_ROOT`` or ``~/.pyenv``), else ``python3.13``."""
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    for candidate in sorted(root.glob("versions/3.13*/bin/python3.13"), reverse=True):
-        return candidate
+    """A Python 3.13 interpreter: pyenv's, else ``python3.13`` on the PATH.
+
+    pyenv is looked for in ``$PYENV_ROOT``, ``~/.pyenv`` and the account's own home folder
+    (CI runs the tests with an empty ``HOME`` and a bare PATH, without pyenv's shims).
+    """
+    homes = [Path.home(), Path(pwd.getpwuid(os.getuid()).pw_dir)]
+    roots = [Path(os.environ["PYENV_ROOT"])] if os.environ.get("PYENV_ROOT") else []
+    for root in roots + [home / ".pyenv" for home in homes]:
+        for candidate in sorted(root.glob("versions/3.13*/bin/python3.13"), reverse=True):
+            return candidate
     found = shutil.which("python3.13")
     return Path(found) if found else None
 
