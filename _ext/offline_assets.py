@@ -19,13 +19,12 @@ built site's ``_static/vendor/`` and points the pages at them:
 
 The packages are fetched once with ``npm pack`` (npm's own client; the Debian package ``npm``) into a cache
 outside the repository (``$NEURONLAB_SITE_CACHE``, default ``~/.cache/neuronlab-site``) and unpacked with
-:func:`neuronlab.tools.archives.safe_extract`. Without npm the build still succeeds and says so in its log:
+:func:`neuronlab.tools.archives.npm_package` (the same fetcher as the browser tests'). Without npm the build still succeeds and says so in its log:
 the pages then load MathJax and the widget manager from the CDNs, as Sphinx and MyST-NB do by default.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -34,6 +33,8 @@ import tempfile
 from pathlib import Path
 
 from sphinx.util import logging
+
+from neuronlab.tools.archives import npm_package  # one fetcher for the site and its tests
 
 logger = logging.getLogger(__name__)
 
@@ -60,38 +61,6 @@ def cache_dir() -> Path:
     if base:
         return Path(base)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "neuronlab-site"
-
-
-# --------------------------------------------------------------------------- npm packages
-def npm_package(name: str, version: str, root: Path) -> Path:
-    """The unpacked package ``name@version`` under ``root`` (fetched with ``npm pack`` when missing).
-
-    Raises RuntimeError with npm's message when npm is missing or fails.
-    """
-    folder = root / f"{name.replace('/', '__')}@{version}"
-    if (folder / ".complete").exists():
-        return folder
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("npm is not installed (Debian: apt-get install npm)")
-    from neuronlab.tools.archives import safe_extract
-
-    root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=root) as scratch:
-        result = subprocess.run([npm, "pack", f"{name}@{version}", "--json", "--pack-destination", scratch],
-                                capture_output=True, text=True, timeout=600, cwd=scratch)
-        if result.returncode != 0:
-            raise RuntimeError(f"`npm pack {name}@{version}` failed: {result.stderr.strip()[-800:]}")
-        tarball = Path(scratch) / json.loads(result.stdout)[0]["filename"]
-        unpacked = Path(scratch) / "unpacked"
-        safe_extract(tarball, unpacked)
-        (unpacked / "package" / ".complete").write_text(f"{name}@{version}\n")
-        try:
-            (unpacked / "package").rename(folder)
-        except OSError:  # another build got there first
-            if not (folder / ".complete").exists():
-                raise
-    return folder
 
 
 def _copy(source: Path, target: Path, keep=lambda path: True) -> None:

@@ -1,4 +1,4 @@
-"""Unpacking a downloaded tar archive safely, on every Python the course supports.
+"""Unpacking a downloaded tar archive safely, and npm packages fetched that way.
 
 ``tarfile``'s ``filter="data"`` argument only exists from Python 3.11.4 (Debian 12
 ships 3.11.2), so the course checks members itself: a regular file or folder whose
@@ -10,11 +10,15 @@ the archive had it); owners and times from the archive are ignored.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 import tarfile
+import tempfile
 from pathlib import Path, PurePosixPath
 
-__all__ = ["UnsafeArchiveError", "safe_extract"]
+__all__ = ["UnsafeArchiveError", "safe_extract", "npm_package"]
 
 
 class UnsafeArchiveError(ValueError):
@@ -77,3 +81,46 @@ def safe_extract(archive: str | os.PathLike, target: str | os.PathLike) -> list[
             os.chmod(destination, 0o755 if member.mode & 0o111 else 0o644)
             written.append(destination)
     return written
+
+
+def npm_package(name: str, version: str, root: str | os.PathLike, *, npm: str | None = None) -> Path:
+    """The npm package ``name@version`` unpacked under ``root``, fetched with ``npm pack`` when missing.
+
+    ``npm pack`` takes just the package's own files (the built scripts and fonts the site
+    and its tests use), none of its dependencies.  The folder is complete or absent: the
+    package is unpacked beside it and renamed into place, so two runs at once are safe.
+
+    Parameters
+    ----------
+    name, version : the package and its exact version, e.g. ``"mathjax"``, ``"3.2.2"``
+    root : folder of the unpacked packages (a cache)
+    npm : path of the npm client; by default the one on ``PATH``
+
+    Raises
+    ------
+    RuntimeError
+        When npm is missing or ``npm pack`` fails, with npm's message.
+    """
+    root = Path(root)
+    folder = root / f"{name.replace('/', '__')}@{version}"
+    if (folder / ".complete").exists():
+        return folder
+    npm = npm or shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is not installed (Debian: apt-get install npm)")
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root) as scratch:
+        result = subprocess.run([npm, "pack", f"{name}@{version}", "--json", "--pack-destination", scratch],
+                                capture_output=True, text=True, timeout=600, cwd=scratch)
+        if result.returncode != 0:
+            raise RuntimeError(f"`npm pack {name}@{version}` failed: {result.stderr.strip()[-2000:]}")
+        tarball = Path(scratch) / json.loads(result.stdout)[0]["filename"]
+        unpacked = Path(scratch) / "unpacked"
+        safe_extract(tarball, unpacked)
+        (unpacked / "package" / ".complete").write_text(f"{name}@{version}\n")
+        try:
+            (unpacked / "package").rename(folder)
+        except OSError:  # another run got there first
+            if not (folder / ".complete").exists():
+                raise
+    return folder

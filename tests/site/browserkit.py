@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import mimetypes
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from neuronlab.tools.archives import safe_extract
+from neuronlab.tools.archives import npm_package
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -97,32 +95,14 @@ def npm_packages(root: Path | None = None) -> dict[str, Path]:
     their dependencies.
     """
     root = (root or cache_dir()) / "npm"
+    npm = shutil.which("npm") or str(apt_install("npm", Path("/usr/bin/npm")))
     folders = {}
     for name, version in NPM_PACKAGES.items():
-        folder = root / f"{name.replace('/', '__')}@{version}"
-        if not (folder / ".complete").exists():
-            _npm_fetch(name, version, folder)
-        folders[name] = folder
-    return folders
-
-
-def _npm_fetch(name: str, version: str, folder: Path) -> None:
-    npm = shutil.which("npm") or str(apt_install("npm", Path("/usr/bin/npm")))
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent) as scratch:
-        result = subprocess.run([npm, "pack", f"{name}@{version}", "--json", "--pack-destination", scratch],
-                                capture_output=True, text=True, timeout=600, cwd=scratch)
-        if result.returncode != 0:
-            unavailable(f"`npm pack {name}@{version}` failed:\n{result.stderr[-2000:]}")
-        tarball = Path(scratch) / json.loads(result.stdout)[0]["filename"]
-        unpacked = Path(scratch) / "unpacked"
-        safe_extract(tarball, unpacked)  # tarfile's filter= needs Python 3.11.4; Debian 12 has 3.11.2
-        (unpacked / "package" / ".complete").write_text(f"{name}@{version}\n")
         try:
-            (unpacked / "package").rename(folder)
-        except OSError:  # another test run got there first
-            if not (folder / ".complete").exists():
-                raise
+            folders[name] = npm_package(name, version, root, npm=npm)
+        except RuntimeError as error:
+            unavailable(str(error))
+    return folders
 
 
 # --------------------------------------------------------------------------- local server

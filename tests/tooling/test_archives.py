@@ -71,3 +71,41 @@ def test_a_symlinked_folder_inside_the_target_cannot_be_used_to_climb_out(tmp_pa
     archive = make_tar(tmp_path / "a.tar", [file_member("link/escaped.txt")], mode="w")
     with pytest.raises(UnsafeArchiveError, match="would be written outside"):
         safe_extract(archive, tmp_path / "out")
+
+
+def fake_npm(tmp_path, files):
+    """An ``npm`` that answers ``npm pack NAME@VERSION --json --pack-destination DIR`` with a tarball."""
+    import json
+    import sys
+
+    tarball = make_tar(tmp_path / "fake-1.0.0.tgz", [file_member(f"package/{name}", data)
+                                                     for name, data in files.items()])
+    script = tmp_path / "npm"
+    script.write_text(f"#!{sys.executable}\n"
+                      "import json, shutil, sys\n"
+                      "destination = sys.argv[sys.argv.index('--pack-destination') + 1]\n"
+                      f"shutil.copy({str(tarball)!r}, destination)\n"
+                      f"print(json.dumps([{{'filename': {tarball.name!r}}}]))\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_npm_package_fetches_once_and_unpacks_into_a_complete_folder(tmp_path):
+    from neuronlab.tools.archives import npm_package
+
+    npm = fake_npm(tmp_path, {"dist/tex-chtml.js": b"// mathjax"})
+    folder = npm_package("@scope/fake", "1.0.0", tmp_path / "cache", npm=npm)
+    assert folder.name == "@scope__fake@1.0.0" and (folder / ".complete").exists()
+    assert (folder / "dist" / "tex-chtml.js").read_bytes() == b"// mathjax"
+    assert npm_package("@scope/fake", "1.0.0", tmp_path / "cache", npm="/nonexistent/npm") == folder
+
+
+def test_npm_package_says_what_npm_said_when_it_fails(tmp_path):
+    from neuronlab.tools.archives import npm_package
+
+    failing = tmp_path / "npm"
+    failing.write_text("#!/bin/sh\necho 'npm error 404 Not Found' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    with pytest.raises(RuntimeError, match="`npm pack nothing@9.9.9` failed: npm error 404 Not Found"):
+        npm_package("nothing", "9.9.9", tmp_path / "cache", npm=str(failing))
+    assert not (tmp_path / "cache" / "nothing@9.9.9").exists()
