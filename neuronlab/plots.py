@@ -253,13 +253,14 @@ def scatter_classes(X, y, ax=None, *, labels=None, size: float = 36):
 
 def decision_regions(decision_function, ax=None, *, xlim, ylim, resolution: int = 200,
                      colors=(PALETTE["blue"], PALETTE["orange"]), line_color=PALETTE["black"]):
-    """Shade where ``decision_function`` is negative / positive and draw its zero level, the boundary.
+    """Shade where ``decision_function`` is negative / not negative and draw its zero level, the boundary.
 
     Parameters
     ----------
     decision_function : callable
-        Maps points of shape (n, 2) to scores of shape (n,): the positive side is
-        the second class.  Works for a linear unit and for any network alike.
+        Maps points of shape (n, 2) to scores of shape (n,): scores >= 0 are the
+        second class (a score of exactly 0 included, as the Heaviside step has it).
+        Works for a linear unit and for any network alike.
     xlim, ylim : (float, float)
         The region to shade.
     resolution : int
@@ -279,7 +280,7 @@ def decision_regions(decision_function, ax=None, *, xlim, ylim, resolution: int 
     if scores.shape != (resolution * resolution,):
         raise ValueError(f"decision_function must return one score per point, shape (n,); got {scores.shape}")
     scores = scores.reshape(grid_x.shape)
-    ax.contourf(grid_x, grid_y, scores > 0, levels=[-0.5, 0.5, 1.5], colors=colors, alpha=0.12, zorder=0)
+    ax.contourf(grid_x, grid_y, scores >= 0, levels=[-0.5, 0.5, 1.5], colors=colors, alpha=0.12, zorder=0)
     if scores.min() < 0 < scores.max():
         ax.contour(grid_x, grid_y, scores, levels=[0], colors=[line_color], linewidths=1.8, zorder=2)
     ax.set_xlim(xlim)

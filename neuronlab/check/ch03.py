@@ -387,10 +387,10 @@ def _layer_problem(task: str, n: int, act: str, loss: str) -> str | None:
         if n == 2 and act == "sigmoid":
             return ("two sigmoid outputs answer two independent yes/no questions (multilabel, like spam *and* "
                     "urgent); 'spam or not' is one question: one sigmoid output, the probability of spam.")
-        if n == 2 and act == "softmax":
-            return None if loss in ("cce", "xent") else (
-                "with two softmax outputs (one per class) the loss is categorical cross-entropy; binary "
-                "cross-entropy goes with one sigmoid output.")
+        if n == 2 and act == "softmax":  # binary cross-entropy on one-hot targets equals categorical here
+            return None if loss in ("cce", "xent", "bce") else (
+                f"{_LOSS_WORDS[loss]} does not suit class probabilities; with two softmax outputs (one per "
+                "class) the loss is categorical cross-entropy.")
         if n != 1:
             return "spam or not is a single yes/no question: one output unit, the estimated probability of spam."
         if act != "sigmoid":
@@ -482,9 +482,13 @@ def output_layer(answers, task: str) -> None:
     if isinstance(entry["loss"], str) and _normalised(entry["loss"]).startswith("sparse"):
         loss_words = "sparse " + loss_words  # integer labels, the same loss
     note = {"relu": " (ReLU keeps the predicted prices positive)", "softplus": " (softplus keeps prices positive)"}
+    note = note.get(act, "") if task == "housing" else ""
+    if task == "spam" and act == "softmax" and loss == "bce":
+        note = (" (with one-hot targets over two softmax outputs it equals categorical cross-entropy, the "
+                "usual name for this loss)")
     layer = f"{n} {'' if act == 'none' else _act_words(act) + ' '}output{'s' if n != 1 else ''}"
     passed(f"{TASKS[task]}: {layer}{' with no activation' if act == 'none' else ''} and {loss_words}"
-           f"{note.get(act, '') if task == 'housing' else ''} is right.")
+           f"{note} is right.")
 
 
 # ---------------------------------------------------------------------- exercise 5: backward passes

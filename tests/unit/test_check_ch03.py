@@ -236,7 +236,7 @@ def test_mlp_forward_lets_the_stub_error_through_and_wants_a_function():
     ("spam", (1, "step", "binary_crossentropy"), "no gradient"),
     ("spam", (1, "sigmoid", "mse"), "regression loss"),
     ("spam", (1, "sigmoid", "categorical_crossentropy"), "one softmax output per class"),
-    ("spam", (2, "softmax", "binary_crossentropy"), "with two softmax outputs"),
+    ("spam", (2, "softmax", "mse"), "with two softmax outputs"),
     ("spam", (3, "sigmoid", "binary_crossentropy"), "single yes/no question"),
     ("mnist", (1, "softmax", "sparse_categorical_crossentropy"), "always gives 1"),
     ("mnist", (1, "none", "mse"), "cannot hold ten probabilities"),
@@ -257,6 +257,19 @@ def test_output_layer_explains_what_is_wrong(task, entry, words):
         ch03.output_layer({task: {"n_outputs": n, "activation": activation, "loss": loss}}, task)
     message = str(failure.value)
     assert ch03.TASKS[task] in message and "expected" in message and "got" in message
+
+
+def test_output_layer_accepts_binary_cross_entropy_on_two_softmax_outputs(capsys):
+    # On one-hot targets, the mean over two outputs of binary cross-entropy is -log p(class): the same loss.
+    p = np.array([[0.8, 0.2], [0.3, 0.7]])
+    onehot = np.array([[1.0, 0.0], [0.0, 1.0]])
+    bce = -np.mean(onehot * np.log(p) + (1 - onehot) * np.log(1 - p), axis=1)
+    assert np.allclose(bce, -np.log((p * onehot).sum(axis=1)))
+    for loss in ("binary_crossentropy", "categorical_crossentropy"):
+        ch03.output_layer({"spam": {"n_outputs": 2, "activation": "softmax", "loss": loss}}, "spam")
+    out = " ".join(capsys.readouterr().out.split())  # the ✔ message is wrapped
+    assert out.count("✔") == 2 and "is right" in out
+    assert "equals categorical cross-entropy, the usual name for this loss" in out
 
 
 @pytest.mark.parametrize("entry, words", [

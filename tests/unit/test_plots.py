@@ -315,6 +315,22 @@ def test_decision_regions_draws_no_boundary_when_the_score_keeps_its_sign(score)
     assert ax.get_xlim() == (0.0, 1.0) and ax.get_ylim() == (0.0, 1.0)
 
 
+def test_decision_regions_shades_a_zero_score_as_the_positive_class():
+    # z = 0 is class 1 (Heaviside): zero weights and bias shade the whole plane as the second class.
+    from matplotlib.contour import ContourSet
+
+    blue, orange = "#0000ff", "#ffa500"
+    shaded = []
+    for score in (lambda P: np.zeros(len(P)), lambda P: -np.ones(len(P))):
+        ax = _figure_axes()
+        plots.decision_regions(score, ax, xlim=(0.0, 1.0), ylim=(0.0, 1.0), resolution=10,
+                               colors=(blue, orange))
+        (shading,) = [c for c in ax.collections if isinstance(c, ContourSet)]
+        # Filled bands [-0.5, 0.5] (class 0) and [0.5, 1.5] (class 1); only the used band has a path.
+        shaded.append([len(path.vertices) > 0 for path in shading.get_paths()])
+    assert shaded == [[False, True], [True, False]]
+
+
 def test_decision_regions_with_a_perceptron_and_scatter_on_new_axes():
     from neuronlab.perceptron import Perceptron, linearly_separable
 
