@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stale: {_rel(path)}: {found.reason}")
         paths = [path for path, _ in stale]
 
-    failures = 0
+    failures, done = 0, []
     for number, path in enumerate(paths, 1):
         prefix = f"[{number}/{len(paths)}] {_rel(path)}"
         print(f"{prefix} …", end="", flush=True)
@@ -345,6 +345,11 @@ def main(argv: list[str] | None = None) -> int:
             peak = stamp.freshness(path).peak_memory_mib
             memory = f" · peak {peak:.0f} MiB" if peak is not None else ""
             print(f" {seconds:.1f} s{memory} ✔", flush=True)
+            done.append(path)
+    if done and not args.quick:  # the learner/ copies show the new outputs too
+        from neuronlab.tools import learner_notebooks
+
+        learner_notebooks.update(done)
     return 1 if failures else 0
 
 
