@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -101,7 +102,11 @@ def test_ci_runs_the_readme_test_command():
     commands = re.findall(r"^python3 -m venv .*pytest.*$", readme, flags=re.MULTILINE)
     assert len(commands) == 1, "README.md must give exactly one test command (a line running pytest)"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert commands[0] in ci.splitlines(), ".ci/run must call the README's test command verbatim"
+    assert "test_command=$(.ci/readme-test-command)" in ci and 'bash -c "$test_command"' in ci, (
+        ".ci/run must run the command .ci/readme-test-command reads from README.md")
+    read = subprocess.run(["bash", str(ROOT / ".ci" / "readme-test-command")], capture_output=True, text=True)
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.strip() == commands[0], ".ci/run would not run the README's test command verbatim"
 
 
 def test_instructors_page_counts_match_the_solution_notebooks():
