@@ -95,7 +95,11 @@ def _run(notebook, spec_root: str, cwd: Path, timeout: int = 900):
 
     km = KernelManager(kernel_name="colab-sim", kernel_spec_manager=KernelSpecManager(kernel_dirs=[spec_root]))
     client = NotebookClient(notebook, km=km, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
-    client.execute(stderr=subprocess.DEVNULL)
+    try:
+        client.execute(stderr=subprocess.DEVNULL)
+    finally:  # nbclient shuts down only kernels it made itself: this one would live on
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
     return notebook
 
 
