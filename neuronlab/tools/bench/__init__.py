@@ -53,6 +53,8 @@ BUDGETS: dict[str, Budget] = {
     "redraw · schedule plotter": Budget(0.5, "s", "ch07 widget, warm median"),
     "redraw · dropout masks": Budget(0.5, "s", "ch07 widget, warm median"),
     "redraw · MC dropout explorer": Budget(0.5, "s", "ch07 widget, warm median"),
+    # Chapter 03's engine adds little to its matrix products (a regression guard on its overhead).
+    "engine · MLP epoch / matmul floor": Budget(2.0, "×", "an epoch's time over its matrix products' alone"),
     # The site: an author rebuilds after an edit; a rebuild that re-ran notebooks would take minutes.
     "site · clean build": Budget(120.0, "s", "jupyter-book build from an empty output folder"),
     "site · unchanged rebuild": Budget(10.0, "s", "nothing changed: nothing re-read, nothing executed"),
@@ -101,7 +103,7 @@ class Figure:
 
 
 GROUPS: dict[str, tuple[str, Callable[[int], list[Figure]]]] = {}
-GROUP_MODULES = ("widgets", "site", "grading")
+GROUP_MODULES = ("widgets", "engine", "site", "grading")
 
 
 def group(name: str, description: str):
