@@ -22,13 +22,6 @@ import sitecheck
 from sitecheck import ROOT, BuiltSite, build_book, report
 
 
-def pytest_terminal_summary(terminalreporter):
-    if sitecheck.SUMMARY:
-        terminalreporter.section("site tests")
-        for line in sitecheck.SUMMARY:
-            terminalreporter.write_line(line)
-
-
 # --------------------------------------------------------------------------- the site
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> BuiltSite:

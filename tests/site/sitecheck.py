@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+from neuronlab.tools import pytest_plugin
+
 # Sphinx's own folders: not pages, though _static holds theme HTML snippets.
 NOT_PAGES = ("_static", "_sources", "_images", "_downloads", "_panels_static")
 
@@ -230,12 +232,9 @@ ROOT = Path(__file__).resolve().parents[2]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 BUILD_COMMAND = [str(JUPYTER_BOOK), "build", str(ROOT), "-W", "-n", "--keep-going"]
 
-SUMMARY: list[str] = []  # lines for the end of the test run (conftest.py prints them)
-
-
 def report(line: str) -> None:
-    """Say something at the end of the run (shown even with -q)."""
-    SUMMARY.append(line)
+    """Say something at the end of the run, in the "site tests" section (shown even with -q)."""
+    pytest_plugin.report("site tests", line)
 
 
 def build_book(source: Path, output: Path) -> tuple[subprocess.CompletedProcess, float]:
