@@ -11,15 +11,17 @@ for one chapter, in a *course folder* the instructor chooses, outside the reposi
 ``assign`` copies ``solutions/<chapter>/`` into the course folder's ``source/`` and runs
 ``nbgrader generate_assignment``: ``release/<chapter>/`` then holds the student version (the
 same notebook as ``exercises/<chapter>/``) and ``gradebook.db`` knows the assignment, hidden
-tests included. ``grade`` does that too, then puts each hand-in in ``submitted/<student>/<chapter>/``
-and runs it with ``nbgrader autograde``, one nbgrader process per hand-in, several at a time (one per
-core), each under a time limit and with a private copy of the gradebook, its kernel in a bubblewrap
-sandbox (:mod:`neuronlab.tools.sandbox`): a hand-in that hangs, kills its kernel or reaches a limit
-costs only its own grade, and it reaches nothing outside its scratch folder. Then one nbgrader process
-scores what they ran into the one gradebook (:class:`BoundedExecute` replays their outputs), and last
-come ``nbgrader generate_feedback`` (``feedback/<student>/<chapter>/*.html``) and ``nbgrader export``
-(``grades.csv``), and the command's own ``summary.csv``, which also names every hand-in it could not
-grade and why. ``merge`` puts together course folders that each graded a share of a class.
+tests included. ``grade`` does that too, then puts each hand-in in
+``submitted/<student>/<chapter>/`` and runs it with ``nbgrader autograde``, one nbgrader process per
+hand-in (forked from a server that has imported nbgrader once, :mod:`neuronlab.tools.forkserver`),
+several at a time (one per core), each under a time limit and with a private copy of the gradebook,
+its kernel in a bubblewrap sandbox (:mod:`neuronlab.tools.sandbox`): a hand-in that hangs, kills its
+kernel or reaches a limit costs only its own grade, and it reaches nothing outside its scratch
+folder. Then one nbgrader process scores what they ran into the one gradebook
+(:class:`BoundedExecute` replays their outputs), and last come ``nbgrader generate_feedback``
+(``feedback/<student>/<chapter>/*.html``) and ``nbgrader export`` (``grades.csv``), and the
+command's own ``summary.csv``, which also names every hand-in it could not grade and why. ``merge``
+puts together course folders that each graded a share of a class.
 
 The course folder is an ordinary nbgrader course. Its ``nbgrader_config.py`` (rewritten by each
 run) calls :func:`configure`, so nbgrader's own commands work there as well, sandbox included. The
@@ -38,7 +40,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -458,41 +459,24 @@ def run_limited(command: list[str], cwd: Path, env: dict, log: Path, *,
 
     The command runs in a session of its own. On time-out it is killed with its whole session, and in
     any case every process it started and that is still running when it ends (a kernel, which lives
-    in a session of its own, and whatever that kernel started) is killed too.
+    in a session of its own, and whatever that kernel started) is killed too
+    (:func:`neuronlab.tools.forkserver.supervise`).
     """
-    import psutil
+    from neuronlab.tools.forkserver import supervise
 
     log.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
-        family: dict[int, psutil.Process] = {}
-        status: int | None = None
-        while True:  # note who it started as it runs: once it is gone, its children are orphans
+
+        def wait(seconds: float) -> int | None:
             try:
-                family.update((p.pid, p) for p in psutil.Process(process.pid).children(recursive=True))
-            except psutil.Error:
-                pass
-            try:
-                status = process.wait(timeout=0.5)
-                break
+                return process.wait(timeout=seconds)
             except subprocess.TimeoutExpired:
-                if limit is not None and time.perf_counter() - start > limit:
-                    break
-        if status is None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
-        for member in family.values():
-            try:
-                member.kill()
-            except psutil.Error:
-                pass
-        psutil.wait_procs(list(family.values()), timeout=5)
-    return status, time.perf_counter() - start
+                return None
+
+        return supervise(process.pid, wait, limit=limit, start=start)
 
 
 def _tail(log: Path, lines: int = 12) -> str:
@@ -756,9 +740,11 @@ def grade(name: str, submissions: str | Path | None, course: str | Path, *, time
     ``summary.csv`` (this command's, with the reasons) in ``course``.
     """
     import dataclasses
+    import queue
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from neuronlab.tools import sandbox as sandboxing
+    from neuronlab.tools.forkserver import ForkServer
     from neuronlab.tools.runtimes import format_seconds
 
     out = out or sys.stdout
@@ -827,16 +813,27 @@ def grade(name: str, submissions: str | Path | None, course: str | Path, *, time
     shutil.copyfile(course / "gradebook.db", run / "gradebook.db")
     executed = run / "executed"
 
+    # One fork server per worker: nbgrader is imported once per worker, not once per hand-in.
+    servers: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(min(workers, len(runnable))):
+        servers.put(ForkServer(env))
+
     def execute(hand_in: Submission) -> tuple[int | None, float]:
         private = run / "gradebooks" / f"{hand_in.student}.db"
         shutil.copyfile(run / "gradebook.db", private)
         log = course / "logs" / f"autograde-{found.name}-{hand_in.student}.log"
+        args = ["autograde", found.name, "--student", hand_in.student, "--force",
+                f"--CourseDirectory.db_url=sqlite:///{private}",
+                f"--CourseDirectory.autograded_directory={executed.relative_to(course)}"]
+        server = servers.get()
         try:
-            return _nbgrader(["autograde", found.name, "--student", hand_in.student, "--force",
-                              f"--CourseDirectory.db_url=sqlite:///{private}",
-                              f"--CourseDirectory.autograded_directory={executed.relative_to(course)}"],
-                             course, env, log, limit=limit)
+            return server.run(args, course, env, log, limit=limit)
+        except (OSError, RuntimeError, ValueError):  # the server itself failed: a new one, and once more
+            server.close()
+            server = ForkServer(env)
+            return server.run(args, course, env, log, limit=limit)
         finally:
+            servers.put(server)
             private.unlink(missing_ok=True)
 
     ran: list[Submission] = []
@@ -864,6 +861,9 @@ def grade(name: str, submissions: str | Path | None, course: str | Path, *, time
             left = elapsed / done * (len(runnable) - done)
             print(f"  [{done}/{len(runnable)}] {hand_in.label}: {state}"
                   + (f" · about {format_seconds(left)} left" if done < len(runnable) else ""), file=out, flush=True)
+
+    while not servers.empty():
+        servers.get().close()
 
     # 2. One nbgrader process scores what ran into the gradebook (the only process that writes it).
     _score(course, found, results, ran, executed, env, limit)
