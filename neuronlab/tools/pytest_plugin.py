@@ -3,10 +3,11 @@
 - The test suite always runs in quick mode. Setting the variable here, before any notebook
   kernel starts, means every kernel nbval launches inherits it, whichever paths pytest was given.
 - ``-n auto`` (pytest-xdist, in pyproject.toml) runs the suite on one worker per core, as many as
-  memory allows (a notebook's kernel peaks at about 1.5 GB). Tests that must share a worker are
-  grouped (:func:`pytest_xdist_make_scheduler`): every cell of a notebook (nbval runs them in one kernel, in order),
-  the site tests (one build, one browser), the Colab-stack tests (one environment). The slowest
-  groups are handed out first, so no worker is left with a long one at the end.
+  memory allows (a notebook's kernel peaks at about 1.5 GB). Each file's tests go to one worker
+  (:func:`pytest_xdist_make_scheduler`): every cell of a notebook (nbval runs them in one kernel, in
+  order), a module's fixtures built once; so do all the site tests (one build, one browser) and all
+  the Colab-stack tests (one environment). The slowest groups are handed out first, so no worker
+  is left with a long one at the end.
 - Sections that tests add with :func:`report` are printed at the end of the run, from whichever
   worker ran them.
 """
@@ -26,13 +27,19 @@ KERNEL_PEAK_GB = 2.0
 SLOW_FIRST = (
     "tests/colab/",
     "tests/site/",
-    "chapters/05_",
-    "chapters/07_",
-    "chapters/04_",
-    "chapters/06_",
     "tests/tooling/test_grading.py",
-    "solutions/0",
-    "exercises/0",
+    "chapters/06_",
+    "solutions/07_",
+    "chapters/07_",
+    "chapters/05_",
+    "tests/unit/test_check_ch07.py",
+    "tests/tooling/test_exercises.py",
+    "tests/unit/test_tuning.py",
+    "tests/unit/test_deep_explorer.py",
+    "tests/unit/test_check_ch05.py",
+    "chapters/04_",
+    "solutions/06_",
+    "tests/unit/test_perceptron_stepper.py",
 )
 """Path prefixes of the slowest groups, slowest first: they start before the quick ones."""
 
@@ -62,14 +69,16 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(cores, int(memory_gb // KERNEL_PEAK_GB)))
 
 
-def _group(path: str) -> str | None:
-    if path.startswith("tests/site/"):
-        return "site"
-    if path.startswith("tests/colab/"):
-        return "colab"
-    if path.endswith(".ipynb"):
-        return path
-    return None
+def _group(path: str) -> str:
+    """The group a test of the file ``path`` runs in: its folder's for the site and Colab tests, else its file's.
+
+    A file's tests share a worker as its module-scoped fixtures are built once (a notebook's cells
+    must, as they run in one kernel).
+    """
+    for folder in ("tests/site/", "tests/colab/"):
+        if path.startswith(folder):
+            return folder
+    return path
 
 
 def _rank(path: str) -> int:
@@ -102,7 +111,7 @@ def pytest_xdist_make_scheduler(config, log):
 
     class CourseScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return _group(nodeid.split("::", 1)[0]) or nodeid
+            return _group(nodeid.split("::", 1)[0])
 
     return CourseScheduling(config, log)
 
