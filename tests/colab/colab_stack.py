@@ -115,19 +115,27 @@ def build(destination: Path, python: Path) -> None:
     pins = colab_pins()
     _run([str(python), "-m", "venv", str(destination)])
     env_python = str(destination / "bin" / "python")
-    # uv (in requirements-dev.txt) fetches and unpacks the ~2 GB in parallel, several times faster
-    # than pip from a cold cache; pip does the same job where uv is missing.
-    uv = _uv()
-    installer = ([uv, "pip", "install", "--python", env_python, "--quiet"] if uv else
-                 [env_python, "-m", "pip", "--disable-pip-version-check", "--no-input", "install"])
-    _run([*installer, f"pip=={pins['pip']}"])  # Colab's pip does the setup cell's install
     with tempfile.TemporaryDirectory() as scratch:
         constraints = Path(scratch) / "constraints.txt"
         constraints.write_text("".join(f"{n}=={v}\n" for n, v in sorted(pins.items())
                                        if n != "pip"), encoding="utf-8")
         standin = Path(scratch) / "google-colab"
         shutil.copytree(STANDIN, standin, ignore=shutil.ignore_patterns("*.egg-info", "build"))
-        _run([*installer, "-c", str(constraints), *COURSE_PACKAGES, str(standin)])
+        # Colab's pip does the setup cell's install; then the course's packages at Colab's versions
+        steps = [[f"pip=={pins['pip']}"], ["-c", str(constraints), *COURSE_PACKAGES, str(standin)]]
+        # uv (in requirements-dev.txt) fetches and unpacks the ~2 GB in parallel, several times faster
+        # than pip from a cold cache. It trusts the system's certificates, as pip does here (a proxy
+        # with its own authority); where uv is missing or fails, pip does the same job.
+        uv = _uv()
+        try:
+            if uv is None:
+                raise RuntimeError("uv is not installed")
+            for step in steps:
+                _run([uv, "pip", "install", "--quiet", "--system-certs", "--python", env_python, *step])
+        except RuntimeError as trouble:
+            print(f"building the Colab-like environment with pip ({str(trouble)[:300]})", file=sys.stderr)
+            for step in steps:
+                _run([env_python, "-m", "pip", "--disable-pip-version-check", "--no-input", "install", *step])
     installed = installed_versions(destination)
     wrong = {n: (v, pins[n]) for n, v in installed.items() if n in pins and pins[n] != v}
     if wrong:
